@@ -1,0 +1,66 @@
+import type { ActionType } from '../rule-table/schema.js';
+import type { TargetRef } from './target.js';
+
+/**
+ * Why nothing was done. A closed set: each value is also a metric label and a
+ * filter in the API, so "why did it NOT scale?" always has an answer.
+ */
+export const SKIP_REASONS = [
+  'no-match', // no rule matched the alert
+  'disabled', // the rule is disabled
+  'resolved', // the alert is resolved: nothing to scale out (restore is separate)
+  'duplicate', // the same alert (fingerprint + startsAt + status) was already decided
+  'template-missing-label', // the target template names a label/annotation the alert lacks
+  'outside-allowed-namespaces', // the rendered target is not in ALLOWED_NAMESPACES
+  'target-not-found', // the target object does not exist
+  'hpa-managed', // `scale` on a workload an HPA manages: the HPA would undo it
+  'no-hpa', // `hpa` action but no HPA targets the workload
+  'cooldown', // the rule acted on this target less than `cooldown` ago
+  'at-bound', // already at the rule's bound (maxReplicas, ceiling, cap)
+  'policy-limit', // the step policies allow no change in this period
+  'policy-disabled', // selectPolicy: Disabled
+  'budget-namespace', // the namespace's action budget for the window is spent
+  'budget-global', // the global action budget for the window is spent
+  'breaker-open', // the target's breaker is open after failed rollbacks
+  'in-progress', // another remediation holds the target
+  'dry-run', // would act, but dry-run is on (globally or for the rule)
+  'state-unavailable', // the cluster could not be read
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** A before/after pair of the fields an action changes (replicas, HPA bounds, a quantity …). */
+export type StateFields = Record<string, number | string | null>;
+
+export interface DecisionBase {
+  /** null only for `no-match`. */
+  rule: string | null;
+  target: TargetRef | null;
+  action: ActionType | null;
+  /** One sentence a person on call reads. */
+  explanation: string;
+  /** Facts the decision used (current replicas, period base, limits, times), for "why?". */
+  facts: Record<string, unknown>;
+}
+
+export interface ActDecision extends DecisionBase {
+  outcome: 'act';
+  rule: string;
+  target: TargetRef;
+  action: ActionType;
+  before: StateFields;
+  after: StateFields;
+}
+
+export interface SkipDecision extends DecisionBase {
+  outcome: 'skip';
+  reason: SkipReason;
+  /** What would have been done (dry-run, budget …), when it was computed. */
+  before?: StateFields;
+  after?: StateFields;
+}
+
+export type Decision = ActDecision | SkipDecision;
+
+export function isAct(d: Decision): d is ActDecision {
+  return d.outcome === 'act';
+}

@@ -1,0 +1,67 @@
+import type { Decision } from './decision.js';
+import type { TargetRef } from './target.js';
+
+/**
+ * The lifecycle of a remediation. `planned → applying → validating → succeeded`;
+ * `validating → rolling_back → rolled_back`; `applying | rolling_back → failed`;
+ * `skipped` is terminal and carries the decision's reason.
+ */
+export const PHASES = ['planned', 'applying', 'validating', 'succeeded', 'rolling_back', 'rolled_back', 'failed', 'skipped'] as const;
+export type Phase = (typeof PHASES)[number];
+
+const TERMINAL: ReadonlySet<Phase> = new Set(['succeeded', 'rolled_back', 'failed', 'skipped']);
+
+const ALLOWED: Readonly<Record<Phase, readonly Phase[]>> = {
+  planned: ['applying', 'skipped', 'failed'],
+  applying: ['validating', 'failed'],
+  validating: ['succeeded', 'rolling_back'],
+  succeeded: ['rolling_back'], // a manual rollback of a succeeded run
+  rolling_back: ['rolled_back', 'failed'],
+  rolled_back: [],
+  failed: [],
+  skipped: [],
+};
+
+export function isTerminal(p: Phase): boolean {
+  return TERMINAL.has(p);
+}
+
+/** The one transition function: throws on a move the lifecycle does not allow. */
+export function assertTransition(from: Phase, to: Phase): void {
+  if (!ALLOWED[from].includes(to)) throw new Error(`illegal remediation transition ${from} -> ${to}`);
+}
+
+export function canTransition(from: Phase, to: Phase): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+export interface Transition {
+  from: Phase | null;
+  to: Phase;
+  at: Date;
+  /** Why; e.g. the validation outcome or the error. */
+  note: string;
+}
+
+/** A remediation: one decision (act or skip) of one rule for one alert, and what became of it. */
+export interface Remediation {
+  id: string;
+  alertId: string | null;
+  rule: string | null;
+  /** `targetKey(target)`, or null for a no-match. */
+  targetKey: string | null;
+  target: TargetRef | null;
+  namespace: string | null;
+  phase: Phase;
+  decision: Decision;
+  /** Snapshot of the target before the action, to restore it. */
+  snapshot: Record<string, unknown> | null;
+  /** Results of validation (each measurement, baseline and after) and of the apply. */
+  result: Record<string, unknown> | null;
+  dryRun: boolean;
+  /** true when started by replay, by hand or by restore rather than by an alert. */
+  origin: 'alert' | 'replay' | 'manual' | 'restore';
+  createdAt: Date;
+  updatedAt: Date;
+  transitions: Transition[];
+}

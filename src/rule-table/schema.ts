@@ -1,0 +1,178 @@
+/**
+ * The rule table schema: what a `rules/*.yaml` file may say. Parsed with zod at
+ * load time; errors are reported with the file and the key path
+ * (`rules/db.yaml: rules[2].action.maxReplicas: …`).
+ */
+import { z } from 'zod';
+import { parseDuration } from '../platform/duration.js';
+
+/** A Prometheus-style duration string, parsed to milliseconds. */
+export const durationSchema = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (use e.g. 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Value template: literal text with `{{ $labels.x }}` / `{{ $annotations.x }}` substitutions only. */
+const templateString = z.string().min(1);
+
+/** One HPA-style step policy (autoscaling/v2 HPAScalingPolicy). */
+export const stepPolicySchema = z.strictObject({
+  type: z.enum(['Pods', 'Percent']),
+  value: z.number().int().positive(),
+  periodSeconds: z.number().int().positive().max(1800),
+});
+
+/** HPA `behavior.scaleUp` semantics; defaults are HPA's own (Pods 4 / Percent 100 per 15 s, Max). */
+const stepSchema = {
+  policies: z.array(stepPolicySchema).min(1).default([
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+  ]),
+  selectPolicy: z.enum(['Max', 'Min', 'Disabled']).default('Max'),
+};
+
+const scaleAction = z
+  .strictObject({
+    type: z.literal('scale'),
+    minReplicas: z.number().int().min(0).default(1),
+    maxReplicas: z.number().int().positive(),
+    ...stepSchema,
+  })
+  .refine((a) => a.maxReplicas >= a.minReplicas, { message: 'maxReplicas must be ≥ minReplicas', path: ['maxReplicas'] });
+
+const hpaAction = z.strictObject({
+  type: z.literal('hpa'),
+  /** Which bound of the HPA to raise: `max` lets the HPA go further, `min` forces capacity now. */
+  bound: z.enum(['max', 'min', 'both']).default('max'),
+  /** The highest value autoremediator will ever set the raised bound(s) to. */
+  ceiling: z.number().int().positive(),
+  ...stepSchema,
+});
+
+const quantity = z.union([z.string().regex(/^\d+(\.\d+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/, 'not a Kubernetes quantity (e.g. 512Mi, 500m, 2)'), z.number().positive()]);
+
+const resourcesAction = z
+  .strictObject({
+    type: z.literal('resources'),
+    container: templateString,
+    resource: z.enum(['cpu', 'memory']),
+    /** Multiply the current value by this factor … */
+    factor: z.number().gt(1).max(10).optional(),
+    /** … or set it to this value. */
+    to: quantity.optional(),
+    /** Never set more than this. */
+    cap: quantity,
+    /** Which fields to change; both by default (requests never above limits). */
+    fields: z.array(z.enum(['requests', 'limits'])).min(1).default(['requests', 'limits']),
+  })
+  .refine((a) => (a.factor === undefined) !== (a.to === undefined), { message: 'give exactly one of factor or to', path: ['factor'] });
+
+const restartAction = z.strictObject({ type: z.literal('restart') });
+const undoAction = z.strictObject({ type: z.literal('undo') });
+
+const redisAction = z
+  .strictObject({
+    type: z.literal('redis'),
+    /** Address of the Redis server (`redis://host:port`); may be templated. */
+    address: templateString,
+    /** Environment variable that holds the password, if any (never the password itself). */
+    passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+    factor: z.number().gt(1).max(10).optional(),
+    to: quantity.optional(),
+    cap: quantity,
+    /** Run CONFIG REWRITE after CONFIG SET, so the change survives a Redis restart (when it has a config file). */
+    rewrite: z.boolean().default(true),
+  })
+  .refine((a) => (a.factor === undefined) !== (a.to === undefined), { message: 'give exactly one of factor or to', path: ['factor'] });
+
+export const actionSchema = z.discriminatedUnion('type', [scaleAction, hpaAction, resourcesAction, restartAction, undoAction, redisAction]);
+
+const checkSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    /** PromQL, templated like targets. It must return a scalar or a one-element vector. */
+    query: templateString,
+    /** Pass when the value is below / above this number. */
+    below: z.number().optional(),
+    above: z.number().optional(),
+    /** Pass when the value is below / above this factor × the value measured just before the action. */
+    belowBaseline: z.number().positive().optional(),
+    aboveBaseline: z.number().positive().optional(),
+    interval: durationSchema.default(30_000),
+    count: z.number().int().positive().default(3),
+    failureLimit: z.number().int().min(0).default(0),
+    consecutiveErrorLimit: z.number().int().min(0).default(4),
+  })
+  .refine((c) => [c.below, c.above, c.belowBaseline, c.aboveBaseline].filter((x) => x !== undefined).length >= 1, {
+    message: 'a check needs a threshold: below, above, belowBaseline or aboveBaseline',
+    path: ['below'],
+  });
+
+export const validateSchema = z.strictObject({
+  /** Wait for the rollout to be ready (as `kubectl rollout status`) for at most this long. */
+  rolloutTimeout: durationSchema.default(300_000),
+  checks: z.array(checkSchema).default([]),
+  /** What an inconclusive validation (Prometheus errors, no data) does. */
+  onInconclusive: z.enum(['keep', 'rollback']).default('keep'),
+});
+
+export const restoreSchema = z.strictObject({
+  /** Step back toward the pre-action snapshot once the alert has stayed resolved this long. */
+  after: durationSchema,
+  /** HPA scaleDown semantics; defaults: 10 % per minute. */
+  policies: z.array(stepPolicySchema).min(1).default([{ type: 'Percent', value: 10, periodSeconds: 60 }]),
+  selectPolicy: z.enum(['Max', 'Min', 'Disabled']).default('Max'),
+});
+
+export const notifySchema = z.strictObject({
+  /** Slack channel override (bot-token mode). */
+  channel: z.string().optional(),
+  /** `quiet`: acts, rollbacks, failures; `verbose`: skips too. Breakers and budgets are always loud. */
+  verbosity: z.enum(['quiet', 'verbose']).default('quiet'),
+});
+
+export const targetSchema = z.strictObject({
+  apiVersion: templateString,
+  kind: templateString,
+  namespace: templateString,
+  name: templateString,
+});
+
+export const ruleSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'rule names are lower-case letters, digits and dashes'),
+  description: z.string().optional(),
+  /** Alertmanager matchers, all of which must hold: `alertname="HighPodCPU"`, `severity=~"warning|critical"`. */
+  matchers: z.array(z.string().min(1)).min(1),
+  target: targetSchema,
+  action: actionSchema,
+  cooldown: durationSchema.default(300_000),
+  enabled: z.boolean().default(true),
+  /** Record and announce, never apply. The global DRY_RUN wins when it is true. */
+  dryRun: z.boolean().default(false),
+  /** Go on matching later rules after this one matched (as in Alertmanager routes). */
+  continue: z.boolean().default(false),
+  validate: validateSchema.optional(),
+  restore: restoreSchema.optional(),
+  notify: notifySchema.default({ verbosity: 'quiet' }),
+});
+
+export const ruleFileSchema = z.strictObject({
+  rules: z.array(ruleSchema),
+});
+
+export type StepPolicy = z.infer<typeof stepPolicySchema>;
+export type ActionSpec = z.infer<typeof actionSchema>;
+export type ActionType = ActionSpec['type'];
+export type ScaleAction = Extract<ActionSpec, { type: 'scale' }>;
+export type HpaAction = Extract<ActionSpec, { type: 'hpa' }>;
+export type ResourcesAction = Extract<ActionSpec, { type: 'resources' }>;
+export type RedisAction = Extract<ActionSpec, { type: 'redis' }>;
+export type CheckSpec = z.infer<typeof checkSchema>;
+export type ValidateSpec = z.infer<typeof validateSchema>;
+export type RestoreSpec = z.infer<typeof restoreSchema>;
+export type TargetTemplate = z.infer<typeof targetSchema>;
+export type RuleSpec = z.infer<typeof ruleSchema>;

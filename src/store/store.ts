@@ -1,0 +1,165 @@
+import type { AlertStatus, StoredAlert, WebhookAlert } from '../domain/alert.js';
+import type { Decision } from '../domain/decision.js';
+import type { Phase, Remediation } from '../domain/remediation.js';
+import type { TargetRef } from '../domain/target.js';
+
+/** A notification as received, before its alerts are split out. */
+export interface NewNotification {
+  receivedAt: Date;
+  receiver: string;
+  status: AlertStatus;
+  groupKey: string;
+  externalURL: string;
+  truncatedAlerts: number;
+  /** The raw body, for audit and replay. */
+  body: string;
+}
+
+export interface RecordedAlert {
+  id: string;
+  identity: string;
+  /** The first delivery of the same identity, or null when this is the first. */
+  duplicateOf: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next (older) page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface AlertQuery {
+  status?: AlertStatus;
+  alertname?: string;
+  fingerprint?: string;
+  /** only first deliveries (true) or only duplicates (false) */
+  duplicate?: boolean;
+  limit: number;
+  cursor?: string | null;
+}
+
+export interface RemediationQuery {
+  targetKey?: string;
+  rule?: string;
+  phase?: Phase;
+  alertId?: string;
+  /** act or skip */
+  outcome?: 'act' | 'skip';
+  reason?: string;
+  limit: number;
+  cursor?: string | null;
+}
+
+export interface NewRemediation {
+  alertId: string | null;
+  decision: Decision;
+  target: TargetRef | null;
+  targetKey: string | null;
+  /** `planned` for an act, `skipped` for a skip. */
+  phase: 'planned' | 'skipped';
+  dryRun: boolean;
+  origin: Remediation['origin'];
+  snapshot: Record<string, unknown> | null;
+  at: Date;
+  note: string;
+}
+
+export interface TransitionPatch {
+  note: string;
+  snapshot?: Record<string, unknown> | null;
+  /** Shallow-merged into the stored result. */
+  result?: Record<string, unknown>;
+}
+
+/**
+ * A past action (or, in dry-run, a would-be action) on a target: what cooldowns,
+ * budgets and step-policy periods count.
+ */
+export interface ActionRecord {
+  remediationId: string;
+  rule: string;
+  targetKey: string;
+  namespace: string;
+  at: Date;
+  phase: Phase;
+  dryRun: boolean;
+  before: Record<string, number | string | null>;
+  after: Record<string, number | string | null>;
+  /** When the action was undone (rolled_back), if it was. */
+  undoneAt: Date | null;
+}
+
+export interface Breaker {
+  targetKey: string;
+  open: boolean;
+  reason: string;
+  openedAt: Date;
+  resetAt: Date | null;
+  resetBy: string | null;
+}
+
+/** Thrown by transitionRemediation when the stored phase is not the expected `from`. */
+export class StaleTransitionError extends Error {
+  constructor(
+    readonly id: string,
+    readonly expected: Phase,
+    readonly actual: Phase | null,
+  ) {
+    super(`remediation ${id}: expected phase ${expected}, found ${actual ?? 'none'}`);
+    this.name = 'StaleTransitionError';
+  }
+}
+
+/**
+ * Durable state of the service. Every implementation passes the contract suite in
+ * test/contract/store.contract.ts unchanged. All methods are async so that the
+ * SQLite and PostgreSQL implementations share one shape.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Create or upgrade the schema; idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** true when the store answers a trivial query. */
+  ping(): Promise<boolean>;
+
+  /**
+   * Store a notification and every alert in it, in one transaction, before intake
+   * answers 2xx. An alert whose identity was stored before is stored again with
+   * `duplicateOf` set; across replicas the unique identity constraint decides who is first.
+   */
+  recordNotification(n: NewNotification, alerts: WebhookAlert[]): Promise<{ notificationId: string; alerts: RecordedAlert[] }>;
+  getAlert(id: string): Promise<StoredAlert | null>;
+  listAlerts(q: AlertQuery): Promise<Page<StoredAlert>>;
+  /** First deliveries not yet decided, oldest first: the resume sweep's input. */
+  listUndecidedAlerts(limit: number): Promise<StoredAlert[]>;
+  /** Mark decided; returns false when it already was (another worker or replica got there first). */
+  markAlertDecided(id: string, at: Date): Promise<boolean>;
+  /** Atomically claim an undecided alert for deciding (true once per alert, across replicas). */
+  claimAlert(id: string, owner: string, at: Date): Promise<boolean>;
+
+  createRemediation(r: NewRemediation): Promise<Remediation>;
+  /** Compare-and-set on the phase, recording the transition; throws StaleTransitionError. */
+  transitionRemediation(id: string, from: Phase, to: Phase, patch: TransitionPatch, at: Date): Promise<Remediation>;
+  /** Merge measured values into the result without a phase change (validation progress). */
+  mergeRemediationResult(id: string, result: Record<string, unknown>, at: Date): Promise<void>;
+  getRemediation(id: string): Promise<Remediation | null>;
+  listRemediations(q: RemediationQuery): Promise<Page<Remediation>>;
+  /** Every remediation currently in one of these phases (resume after restart). */
+  listRemediationsInPhases(phases: readonly Phase[]): Promise<Remediation[]>;
+
+  /** Actions (and dry-run would-be actions) since `since`, newest first, optionally for one target or namespace. */
+  actionHistory(q: { since: Date; targetKey?: string; namespace?: string; rule?: string }): Promise<ActionRecord[]>;
+
+  getBreaker(targetKey: string): Promise<Breaker | null>;
+  openBreaker(targetKey: string, reason: string, at: Date): Promise<void>;
+  /** Returns false when there was no open breaker for the target. */
+  resetBreaker(targetKey: string, by: string, at: Date): Promise<boolean>;
+  listBreakers(): Promise<Breaker[]>;
+
+  /**
+   * Run fn while holding the per-target lock: no other holder (in this process or,
+   * for PostgreSQL, in any replica) runs plan + apply on the same target at once.
+   */
+  withTargetLock<T>(targetKey: string, fn: () => Promise<T>): Promise<T>;
+}
