@@ -11,6 +11,7 @@ export const SKIP_REASONS = [
   'resolved', // the alert is resolved: nothing to scale out (restore is separate)
   'duplicate', // the same alert (fingerprint + startsAt + status) was already decided
   'template-missing-label', // the target template names a label/annotation the alert lacks
+  'template-invalid-value', // a rendered target field is not a valid Kubernetes name (a label cannot steer the target)
   'outside-allowed-namespaces', // the rendered target is not in ALLOWED_NAMESPACES
   'target-not-found', // the target object does not exist
   'hpa-managed', // `scale` on a workload an HPA manages: the HPA would undo it
@@ -23,6 +24,7 @@ export const SKIP_REASONS = [
   'budget-global', // the global action budget for the window is spent
   'breaker-open', // the target's breaker is open after failed rollbacks
   'in-progress', // another remediation holds the target
+  'target-paused', // the Deployment is paused: restart/undo would be refused by kubectl too
   'dry-run', // would act, but dry-run is on (globally or for the rule)
   'state-unavailable', // the cluster could not be read
 ] as const;

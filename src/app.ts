@@ -1,0 +1,137 @@
+/**
+ * The composition root: builds every adapter and wires them. `createApp(deps)`
+ * lets tests hand in a store, a cluster, a clock or a validator of their own.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import type { Config } from './config/config.js';
+import type { ClusterPort } from './domain/cluster.js';
+import { createHttpApp } from './http/app.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import type { Logger } from './platform/logger.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
+import { Engine } from './remediation/engine.js';
+import { noValidation, type RemediationListener, type Validator } from './remediation/runner.js';
+import { RuleTableWatcher } from './rule-table/watcher.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  cluster: ClusterPort;
+  clock?: Clock;
+  store?: Store;
+  validator?: Validator;
+  metrics?: Metrics;
+  listeners?: RemediationListener[];
+  instanceId?: string;
+  /** Watch the rules directory for changes (off in most tests). Default true. */
+  watchRules?: boolean;
+}
+
+export interface App {
+  http: Express;
+  engine: Engine;
+  store: Store;
+  rules: RuleTableWatcher;
+  metrics: Metrics;
+  /** Queue what was stored but not decided (after a restart) and start periodic sweeps. */
+  start(): Promise<void>;
+  /** Stop intake (readyz false), let in-flight work reach a stored state, close the store. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 30_000;
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const metrics = deps.metrics ?? createMetrics();
+  const store = deps.store ?? (await openStore(config.databaseUrl));
+
+  const rules = new RuleTableWatcher(config.rulesDir, {
+    logger,
+    onReload: (s) => {
+      metrics.ruleReloads.inc({ result: s.ok ? 'success' : 'failure' });
+      metrics.ruleTableValid.set(s.ok ? 1 : 0);
+      metrics.ruleCount.set(s.ruleCount);
+    },
+  });
+  try {
+    await rules.start();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  if (deps.watchRules === false) rules.stop();
+
+  const engine = new Engine({
+    store,
+    rules: () => rules.current(),
+    cluster: deps.cluster,
+    validator: deps.validator ?? noValidation,
+    clock,
+    logger,
+    metrics,
+    settings: { dryRun: config.dryRun, allowedNamespaces: config.allowedNamespaces, budgets: config.budgets },
+    queueCapacity: config.limits.queueCapacity,
+    concurrency: config.limits.concurrentRemediations,
+    instanceId: deps.instanceId ?? randomUUID(),
+    listeners: deps.listeners ?? [],
+  });
+
+  let accepting = true;
+  let stopped = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  const http = createHttpApp({
+    config,
+    store,
+    queue: engine,
+    engine,
+    rules,
+    clock,
+    logger,
+    metrics,
+    accepting: () => accepting,
+    readiness: async () => {
+      const storeOk = await store.ping().catch(() => false);
+      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, accepting };
+      return { ready: Object.values(checks).every(Boolean), checks };
+    },
+  });
+
+  const sweep = async (): Promise<void> => {
+    try {
+      const n = await engine.sweep();
+      if (n > 0) logger.info({ queued: n }, 'sweep queued undecided alerts');
+    } catch (err) {
+      logger.error({ err }, 'sweep failed');
+    }
+  };
+
+  return {
+    http,
+    engine,
+    store,
+    rules,
+    metrics,
+    async start() {
+      await sweep();
+      metrics.breakersOpen.set((await store.listBreakers()).filter((b) => b.open).length);
+      sweepTimer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
+      sweepTimer.unref();
+    },
+    async stop(graceMs = 20_000) {
+      if (stopped) return;
+      stopped = true;
+      accepting = false;
+      clearInterval(sweepTimer);
+      rules.stop();
+      const drained = await engine.drain(graceMs);
+      if (!drained) logger.warn('grace period over with work in flight; it resumes from the journal on the next start');
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { ActionSpec } from '../rule-table/schema.js';
+import type { ActDecision } from './decision.js';
+import type { TargetRef } from './target.js';
+
+/** The HPA that targets a workload, as far as decisions need it. */
+export interface HpaState {
+  name: string;
+  minReplicas: number;
+  maxReplicas: number;
+  currentReplicas: number | null;
+}
+
+export interface ContainerResources {
+  name: string;
+  requests: Record<string, string>;
+  limits: Record<string, string>;
+}
+
+/** What the cluster says about a target, read just before deciding. */
+export type TargetState =
+  | { found: false; detail: string }
+  | {
+      found: true;
+      /** spec.replicas through the scale subresource, when the kind has one. */
+      replicas: number | null;
+      /** The HPA whose scaleTargetRef is this target, if any. */
+      hpa: HpaState | null;
+      containers: ContainerResources[];
+      /** Redis `maxmemory` in bytes, for the redis action. */
+      maxmemory: number | null;
+      paused: boolean;
+      resourceVersion: string | null;
+    };
+
+/** Outcome of applying or restoring, classified where it happened (STYLE habit 5). */
+export type ApplyOutcome =
+  | { ok: true; detail: string; snapshot: Record<string, unknown>; applied: Record<string, unknown> }
+  | { ok: false; retryable: boolean; reason: ApplyFailureReason; detail: string };
+
+export const APPLY_FAILURE_REASONS = [
+  'conflict', // 409 after bounded re-read and re-plan
+  'throttled', // 429 after bounded backoff
+  'server-error', // 5xx after bounded backoff
+  'timeout',
+  'forbidden', // 403: RBAC does not allow it
+  'not-found', // 404: target deleted
+  'invalid', // 422
+  'refused', // our own guard (e.g. paused deployment, HPA appeared mid-run)
+  'unavailable', // cannot reach the API / Redis
+] as const;
+export type ApplyFailureReason = (typeof APPLY_FAILURE_REASONS)[number];
+
+/**
+ * The port through which decisions read and change the world. The Kubernetes
+ * adapter (src/kube, src/actions) fills it; tests hand in a small fake.
+ */
+export interface ClusterPort {
+  readState(target: TargetRef, action: ActionSpec): Promise<TargetState>;
+  /** Apply an act decision, with a resourceVersion precondition; never throws. */
+  apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome>;
+  /** Put the target back to the snapshot taken by apply; never throws. */
+  restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
+}

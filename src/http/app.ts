@@ -1,0 +1,65 @@
+/**
+ * The express application: routes, auth and the error handler, assembled in one
+ * place so the order reads top to bottom. Everything it needs is passed in.
+ */
+import express, { type Express } from 'express';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import { apiRouter, type ApiDeps } from './api.js';
+import { requireAuth } from './auth.js';
+import { errorHandler, HttpError } from './errors.js';
+import { intakeRouter, type IntakeDeps } from './intake.js';
+
+export interface HttpDeps extends Omit<IntakeDeps, 'limits' | 'accepting'>, Omit<ApiDeps, 'limits' | 'publicUrl'> {
+  config: Pick<Config, 'auth' | 'limits' | 'publicUrl'>;
+  logger: Logger;
+  metrics: Metrics;
+  /** Ready to take traffic: rules loaded, store open, not draining. */
+  readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  accepting: () => boolean;
+}
+
+export function createHttpApp(deps: HttpDeps): Express {
+  const { config, logger, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const { auth } = config;
+  const webhookAuth = requireAuth(
+    auth.insecure && !auth.webhookToken && !auth.webhookBasic ? null : { bearer: auth.webhookToken ? [auth.webhookToken] : [], basic: auth.webhookBasic },
+    'autoremediator webhook',
+  );
+  const adminAuth = requireAuth(auth.insecure && !auth.adminToken ? null : { bearer: auth.adminToken ? [auth.adminToken] : [], basic: null }, 'autoremediator admin');
+  const limits = { ...config.limits };
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res, next) => {
+    deps
+      .readiness()
+      .then((r) => {
+        res.status(r.ready ? 200 : 503).json(r);
+      })
+      .catch(next);
+  });
+  app.get('/metrics', (_req, res, next) => {
+    metrics.registry
+      .metrics()
+      .then((text) => {
+        res.type(metrics.registry.contentType).send(text);
+      })
+      .catch(next);
+  });
+
+  app.use(intakeRouter({ ...deps, limits }, webhookAuth));
+  app.use(apiRouter({ ...deps, limits, publicUrl: config.publicUrl }, adminAuth));
+
+  app.use((req, _res, next) => {
+    next(new HttpError(404, 'not-found', `no route for ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,49 @@
+/**
+ * One HTTP error class and one error handler. Error bodies are short and carry no
+ * secrets: Alertmanager copies a non-2xx body into its own log.
+ */
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../platform/logger.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: { field?: string; headers?: Record<string, string> },
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** body-parser / raw-body error types mapped to our statuses. */
+function fromParserError(err: { type?: string; status?: number; message: string }): HttpError | null {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new HttpError(413, 'body-too-large', 'request body is larger than MAX_BODY_BYTES');
+    case 'entity.parse.failed':
+      return new HttpError(400, 'malformed-json', `body is not valid JSON: ${err.message}`);
+    case 'request.aborted':
+      return new HttpError(400, 'aborted', 'request aborted by the client');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'unsupported-encoding', err.message);
+    default:
+      return null;
+  }
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const e = err as { type?: string; status?: number; message: string };
+    const httpErr = err instanceof HttpError ? err : fromParserError(e);
+    if (!httpErr) {
+      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+      res.status(500).json({ error: { code: 'internal', message: 'internal error; see the service log' } });
+      return;
+    }
+    for (const [k, v] of Object.entries(httpErr.details?.headers ?? {})) res.setHeader(k, v);
+    res.status(httpErr.status).json({ error: { code: httpErr.code, message: httpErr.message, ...(httpErr.details?.field ? { field: httpErr.details.field } : {}) } });
+  };
+}

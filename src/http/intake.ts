@@ -1,0 +1,108 @@
+/**
+ * POST /api/v1/alerts — the Alertmanager receiver. Authenticate, check the
+ * content type and size, parse, validate, make sure the queue can take the whole
+ * notification, store every alert, answer 202; deciding happens asynchronously.
+ * A bad body answers 4xx and stores nothing; trouble we cannot help (queue full,
+ * store down) answers 503 so that Alertmanager retries, and stores nothing either.
+ */
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import type { WebhookNotification } from '../domain/alert.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { Store } from '../store/store.js';
+import { HttpError } from './errors.js';
+import { formatPath, webhookSchema, type WebhookLimits } from './webhook-schema.js';
+
+export interface IntakeDeps {
+  store: Store;
+  queue: { hasRoom(n: number): boolean; enqueue(ids: readonly string[]): boolean };
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  limits: WebhookLimits & { maxBodyBytes: number };
+  /** false while draining (SIGTERM): answer 503 so Alertmanager retries on a live replica. */
+  accepting: () => boolean;
+}
+
+/** Seconds Alertmanager is told to wait; it ignores Retry-After and retries 5xx with its own backoff, other clients may honour it. */
+const RETRY_AFTER_SECONDS = '5';
+
+export function requireJson(): RequestHandler {
+  return (req, _res, next) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      next(new HttpError(415, 'unsupported-media-type', `Content-Type must be application/json, got ${type ? `"${type}"` : 'none'}`));
+      return;
+    }
+    next();
+  };
+}
+
+export function parseNotification(raw: Buffer, limits: WebhookLimits): WebhookNotification {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, 'malformed-json', `body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'invalid-payload', 'body must be a JSON object (an Alertmanager webhook notification)', { field: '(body)' });
+  }
+  const version = (body as { version?: unknown }).version;
+  if (version !== '4') {
+    throw new HttpError(400, 'unsupported-version', `unsupported webhook payload version ${JSON.stringify(version ?? null)}; autoremediator understands Alertmanager webhook version "4"`, {
+      field: 'version',
+    });
+  }
+  const parsed = webhookSchema(limits).safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
+    const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
+    throw new HttpError(400, 'invalid-payload', `invalid Alertmanager notification: ${issues.join('; ')}${more}`, { field: formatPath(parsed.error.issues[0]!.path) });
+  }
+  return parsed.data as WebhookNotification;
+}
+
+export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
+  const router = express.Router();
+  const raw = express.raw({ type: () => true, limit: deps.limits.maxBodyBytes });
+  router.post('/api/v1/alerts', auth, requireJson(), raw, async (req: Request, res, next) => {
+    const { store, queue, clock, logger, metrics } = deps;
+    try {
+      if (!deps.accepting()) {
+        throw new HttpError(503, 'shutting-down', 'this replica is shutting down; retry', { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
+      }
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const n = parseNotification(rawBody, deps.limits);
+      if (!queue.hasRoom(n.alerts.length)) {
+        throw new HttpError(503, 'queue-full', `the decision queue is full; retry later (nothing of this notification was stored)`, { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
+      }
+      let recorded;
+      try {
+        recorded = await store.recordNotification(
+          { receivedAt: clock.now(), receiver: n.receiver, status: n.status, groupKey: n.groupKey, externalURL: n.externalURL, truncatedAlerts: n.truncatedAlerts, body: rawBody.toString('utf8') },
+          n.alerts,
+        );
+      } catch (err) {
+        logger.error({ err }, 'storing a notification failed; answering 503 so Alertmanager retries');
+        throw new HttpError(503, 'store-unavailable', 'could not store the notification; retry', { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
+      }
+      const fresh = recorded.alerts.filter((a) => a.duplicateOf === null).map((a) => a.id);
+      // A lost race for queue room leaves the alerts stored and undecided: the sweep picks them up.
+      if (fresh.length && !queue.enqueue(fresh)) logger.warn({ notification: recorded.notificationId }, 'queue filled up after storing; the sweep will decide these alerts');
+      metrics.notificationsReceived.inc({ result: 'stored' });
+      n.alerts.forEach((a, i) => metrics.alertsReceived.inc({ status: a.status, duplicate: recorded.alerts[i]!.duplicateOf ? 'true' : 'false' }));
+      res.status(202).json({
+        notificationId: recorded.notificationId,
+        accepted: fresh.length,
+        duplicates: recorded.alerts.length - fresh.length,
+        alerts: recorded.alerts.map((a, i) => ({ id: a.id, fingerprint: n.alerts[i]!.fingerprint, status: n.alerts[i]!.status, duplicateOf: a.duplicateOf })),
+      });
+    } catch (err) {
+      if (err instanceof HttpError) metrics.intakeRejected.inc({ reason: err.code });
+      next(err);
+    }
+  });
+  return router;
+}

@@ -1,0 +1,175 @@
+/**
+ * The planner: a pure function from (alert, rule, target state, history, now) to a
+ * Decision. Every path ends in `act` with before → after, or `skip` with a reason
+ * from the closed set and a sentence a person on call can read.
+ */
+import type { LabelSet } from '../domain/alert.js';
+import type { TargetState } from '../domain/cluster.js';
+import type { ActDecision, Decision, SkipDecision, SkipReason, StateFields } from '../domain/decision.js';
+import type { Rule } from '../domain/rule.js';
+import { targetKey, type TargetRef } from '../domain/target.js';
+import type { ActionSpec } from '../rule-table/schema.js';
+import type { ActionRecord } from '../store/store.js';
+import { formatDuration } from '../platform/duration.js';
+import { planChange, type ChangePlan } from './changes.js';
+
+/** Phases in which a run still holds its target. */
+const ACTIVE_PHASES: ReadonlySet<string> = new Set(['planned', 'applying', 'validating', 'rolling_back']);
+
+export interface Budget {
+  /** At most this many actions … */
+  max: number;
+  /** … per this sliding window. */
+  windowMs: number;
+}
+
+export interface PlannerSettings {
+  /** Global dry-run (shadow mode): decide and record, never apply. */
+  dryRun: boolean;
+  /** Namespaces autoremediator may change; `'*'` means any. */
+  allowedNamespaces: readonly string[] | '*';
+  budgets: { namespace: Budget; global: Budget };
+}
+
+export interface PlanInput {
+  alert: { status: 'firing' | 'resolved'; labels: LabelSet; annotations: LabelSet; startsAt: string };
+  rule: Rule;
+  /** The rule's target with its templates rendered. */
+  target: TargetRef;
+  /** The rule's action with its templates rendered. */
+  action: ActionSpec;
+  /** null when the cluster could not be read; `stateError` says why. */
+  state: TargetState | null;
+  stateError?: string;
+  /** Actions and dry-run would-be actions since `now - historyWindowMs(...)`, any target. */
+  history: readonly ActionRecord[];
+  breakerOpen: boolean;
+  now: Date;
+  settings: PlannerSettings;
+}
+
+/** How far back the history must reach for one decision. */
+export function historyWindowMs(rule: Rule, settings: PlannerSettings): number {
+  const periods = 'policies' in rule.action ? rule.action.policies.map((p) => p.periodSeconds * 1000) : [];
+  return Math.max(rule.cooldown, settings.budgets.namespace.windowMs, settings.budgets.global.windowMs, ...periods);
+}
+
+export function namespaceAllowed(namespace: string, allowed: PlannerSettings['allowedNamespaces']): boolean {
+  return allowed === '*' || allowed.includes(namespace);
+}
+
+/** The decision for one rule that matched one alert. */
+export function decide(input: PlanInput): Decision {
+  const { alert, rule, target, action, state, now, settings } = input;
+  const key = targetKey(target);
+  const base = { rule: rule.name, target, action: action.type } as const;
+  const skip = (reason: SkipReason, explanation: string, facts: Record<string, unknown> = {}, change?: Pick<ChangePlan, "before" | "after">): SkipDecision => ({
+    outcome: 'skip',
+    reason,
+    ...base,
+    explanation,
+    facts,
+    ...(change ? { before: change.before, after: change.after } : {}),
+  });
+
+  if (!rule.enabled) return skip('disabled', `Rule ${rule.name} is disabled; nothing was done for ${alertName(alert)}.`);
+  if (alert.status === 'resolved') {
+    const restore = rule.restore ? ` Restore toward the pre-action state is considered after it stays resolved for ${formatDuration(rule.restore.after)}.` : '';
+    return skip('resolved', `${alertName(alert)} is resolved; rule ${rule.name} only acts on firing alerts.${restore}`);
+  }
+  if (!namespaceAllowed(target.namespace, settings.allowedNamespaces)) {
+    const allowed = settings.allowedNamespaces === '*' ? 'any' : settings.allowedNamespaces.join(', ') || 'none (ALLOWED_NAMESPACES is empty)';
+    return skip('outside-allowed-namespaces', `Target ${key} is in namespace "${target.namespace}", which autoremediator may not change (allowed: ${allowed}).`, {
+      allowedNamespaces: settings.allowedNamespaces,
+    });
+  }
+  if (input.breakerOpen) {
+    return skip('breaker-open', `The breaker of ${key} is open after failed or repeated rollbacks; nothing automatic touches it until a person resets it (POST /api/v1/breakers/:target/reset).`);
+  }
+  if (state === null) {
+    return skip('state-unavailable', `Could not read ${key} from the cluster: ${input.stateError ?? 'unknown error'}.`);
+  }
+  if (!state.found) return skip('target-not-found', `Target ${key} was not found: ${state.detail}.`);
+
+  const dryRun = settings.dryRun || rule.dryRun;
+  // In shadow mode the would-be actions count like real ones, so that a week of
+  // dry-run decisions shows the cooldowns and budgets that acting would have met.
+  const history = input.history.filter((h) => dryRun || !h.dryRun);
+
+  const lastByRule = history.find((h) => h.rule === rule.name && h.targetKey === key);
+  if (lastByRule && now.getTime() - lastByRule.at.getTime() < rule.cooldown) {
+    const ago = now.getTime() - lastByRule.at.getTime();
+    const nextAt = new Date(lastByRule.at.getTime() + rule.cooldown);
+    return skip(
+      'cooldown',
+      `Rule ${rule.name} ${lastByRule.dryRun ? 'would have acted' : 'acted'} on ${key} ${formatDuration(ago)} ago (remediation ${lastByRule.remediationId}); its cooldown of ${formatDuration(rule.cooldown)} runs until ${nextAt.toISOString()}.`,
+      { lastRemediationId: lastByRule.remediationId, lastActionAt: lastByRule.at.toISOString(), cooldownUntil: nextAt.toISOString() },
+    );
+  }
+
+  const running = history.find((h) => h.targetKey === key && !h.dryRun && ACTIVE_PHASES.has(h.phase));
+  if (running) {
+    return skip('in-progress', `Remediation ${running.remediationId} (rule ${running.rule}) is still ${running.phase} on ${key}; one run at a time per target.`, {
+      runningRemediationId: running.remediationId,
+      runningPhase: running.phase,
+    });
+  }
+
+  const targetHistory = history.filter((h) => h.targetKey === key);
+  const change = planChange({ action, target, state, targetHistory, now });
+  if (change.outcome === 'skip') return skip(change.reason, change.explanation, change.facts, change.would);
+
+  const nsBudget = settings.budgets.namespace;
+  const inNamespace = history.filter((h) => h.namespace === target.namespace && now.getTime() - h.at.getTime() < nsBudget.windowMs).length;
+  if (inNamespace >= nsBudget.max) {
+    return skip(
+      'budget-namespace',
+      `The action budget of namespace ${target.namespace} is spent: ${inNamespace} actions in the last ${formatDuration(nsBudget.windowMs)} (limit ${nsBudget.max}). Would have done: ${change.summary}.`,
+      { ...change.facts, actionsInWindow: inNamespace, budget: nsBudget },
+      change,
+    );
+  }
+  const globalBudget = settings.budgets.global;
+  const inTotal = history.filter((h) => now.getTime() - h.at.getTime() < globalBudget.windowMs).length;
+  if (inTotal >= globalBudget.max) {
+    return skip(
+      'budget-global',
+      `The global action budget is spent: ${inTotal} actions in the last ${formatDuration(globalBudget.windowMs)} (limit ${globalBudget.max}). Would have done: ${change.summary}.`,
+      { ...change.facts, actionsInWindow: inTotal, budget: globalBudget },
+      change,
+    );
+  }
+
+  const why = `${alertName(alert)} is firing${alertDetail(alert)}; rule ${rule.name}`;
+  if (dryRun) {
+    const which = settings.dryRun ? 'DRY_RUN is on' : `rule ${rule.name} is in dry-run`;
+    return skip('dry-run', `Would ${change.summary}: ${why} (${change.reasoning}). Not applied: ${which}.`, change.facts, change);
+  }
+  const decision: ActDecision = {
+    outcome: 'act',
+    ...base,
+    before: change.before,
+    after: change.after,
+    explanation: `${capitalize(change.summary)}: ${why} (${change.reasoning}).`,
+    facts: change.facts,
+  };
+  return decision;
+}
+
+function alertName(alert: PlanInput['alert']): string {
+  return alert.labels.alertname ?? 'the alert';
+}
+
+/** A short, useful detail from the alert: its summary annotation, else a few identifying labels. */
+function alertDetail(alert: PlanInput['alert']): string {
+  const summary = alert.annotations.summary;
+  if (summary) return ` (${summary})`;
+  const parts = ['pod_name', 'pod', 'queue', 'database', 'instance'].filter((l) => alert.labels[l]).map((l) => `${l}=${alert.labels[l]}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export type { StateFields };

@@ -1,0 +1,234 @@
+/**
+ * The engine: takes stored alerts off a bounded queue, matches them against the
+ * rule table, plans each matched rule under the target's lock, records every
+ * decision (acts and skips), and drives acts through the runner.
+ */
+import type { LabelSet, StoredAlert } from '../domain/alert.js';
+import type { ClusterPort, TargetState } from '../domain/cluster.js';
+import type { TargetRef } from '../domain/target.js';
+import { isAct, type Decision, type SkipDecision } from '../domain/decision.js';
+import type { Remediation } from '../domain/remediation.js';
+import type { Rule, RuleTable } from '../domain/rule.js';
+import { targetKey } from '../domain/target.js';
+import { decide, historyWindowMs, type PlannerSettings } from '../planner/decide.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import { matchAlert } from '../rule-table/match.js';
+import type { ActionSpec } from '../rule-table/schema.js';
+import type { Store } from '../store/store.js';
+import { BoundedQueue } from './queue.js';
+import { renderRule } from './render.js';
+import { Runner, type RemediationListener, type Validator } from './runner.js';
+
+export interface EngineDeps {
+  store: Store;
+  rules: () => RuleTable;
+  cluster: ClusterPort;
+  validator: Validator;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  settings: PlannerSettings;
+  queueCapacity: number;
+  concurrency: number;
+  /** Identifies this process in alert claims (several replicas share one store). */
+  instanceId: string;
+  listeners?: RemediationListener[];
+}
+
+/** An alert as the engine decides it: stored, or posted to replay. */
+export interface AlertInput {
+  id: string | null;
+  status: 'firing' | 'resolved';
+  labels: LabelSet;
+  annotations: LabelSet;
+  startsAt: string;
+  fingerprint: string;
+}
+
+export interface EvaluateOptions {
+  /** Record decisions and act (true), or only compute them (replay preview). */
+  record: boolean;
+  /** Force dry-run for this evaluation, whatever DRY_RUN says. */
+  dryRun?: boolean;
+  origin: Remediation['origin'];
+}
+
+export class Engine {
+  readonly runner: Runner;
+  private readonly queue: BoundedQueue<string>;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: EngineDeps) {
+    this.runner = new Runner({ ...deps, listeners: deps.listeners ?? [] });
+    this.queue = new BoundedQueue<string>(
+      deps.queueCapacity,
+      deps.concurrency,
+      (id) => this.decideStored(id),
+      (id, err) => deps.logger.error({ err, alert: id }, 'deciding an alert failed; it stays undecided and the sweep retries it'),
+      (depth) => deps.metrics.queueDepth.set(depth),
+    );
+  }
+
+  /** Can the queue take n more alerts now? Intake asks before it stores anything. */
+  hasRoom(n: number): boolean {
+    return this.queue.hasRoom(n);
+  }
+
+  /** Queue stored alert ids for deciding; false (and nothing queued) when they do not fit. */
+  enqueue(ids: readonly string[]): boolean {
+    return this.queue.offer(ids);
+  }
+
+  get queueDepth(): number {
+    return this.queue.depth;
+  }
+
+  /** Queue every stored, undecided first delivery (after a restart, or a failed decide). */
+  async sweep(limit = 1000): Promise<number> {
+    const alerts = await this.deps.store.listUndecidedAlerts(limit);
+    let queued = 0;
+    for (const a of alerts) if (this.queue.offer([a.id])) queued++;
+    return queued;
+  }
+
+  /** Stop taking work and wait for what is queued and running (SIGTERM). */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const queued = await this.queue.drain(timeoutMs);
+    const rest = Promise.allSettled([...this.inflight]);
+    const timedOut = new Promise((r) => setTimeout(r, Math.max(0, timeoutMs)).unref());
+    await Promise.race([rest, timedOut]);
+    return queued && this.inflight.size === 0;
+  }
+
+  /** Decide one stored alert exactly once (the claim makes it once across workers and replicas). */
+  async decideStored(alertId: string): Promise<void> {
+    const { store, clock, instanceId, metrics } = this.deps;
+    const alert = await store.getAlert(alertId);
+    if (!alert || alert.decidedAt || alert.duplicateOf) return;
+    if (!(await store.claimAlert(alertId, instanceId, clock.now()))) return;
+    const started = process.hrtime.bigint();
+    await this.evaluate(toInput(alert), { record: true, origin: 'alert' });
+    await store.markAlertDecided(alertId, clock.now());
+    metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /**
+   * Match, plan and (when recording) act on one alert. Returns one entry per
+   * matched rule, or a single `no-match` skip.
+   */
+  async evaluate(alert: AlertInput, opts: EvaluateOptions): Promise<Array<{ decision: Decision; remediation: Remediation | null }>> {
+    const table = this.deps.rules();
+    const matched = matchAlert(table, alert.labels);
+    if (matched.length === 0) {
+      const names = table.rules.length;
+      const decision: SkipDecision = {
+        outcome: 'skip',
+        reason: 'no-match',
+        rule: null,
+        target: null,
+        action: null,
+        explanation: `No rule matched ${alert.labels.alertname ?? 'the alert'} (${names} rules in table ${table.version.slice(0, 12)}); nothing was done.`,
+        facts: { labels: alert.labels, ruleTableVersion: table.version },
+      };
+      return [{ decision, remediation: opts.record ? await this.record(alert, decision, opts, null) : null }];
+    }
+    const out: Array<{ decision: Decision; remediation: Remediation | null }> = [];
+    for (const rule of matched) out.push(await this.evaluateRule(alert, rule, opts));
+    return out;
+  }
+
+  private async evaluateRule(alert: AlertInput, rule: Rule, opts: EvaluateOptions): Promise<{ decision: Decision; remediation: Remediation | null }> {
+    const rendered = renderRule(rule, alert);
+    if (!rendered.ok) {
+      const decision: SkipDecision = {
+        outcome: 'skip',
+        reason: rendered.reason,
+        rule: rule.name,
+        target: null,
+        action: rule.action.type,
+        explanation: `Rule ${rule.name} matched ${alert.labels.alertname ?? 'the alert'} but does not apply: ${rendered.message}.`,
+        facts: { labels: alert.labels },
+      };
+      return { decision, remediation: opts.record ? await this.record(alert, decision, opts, null) : null };
+    }
+    const { target, action } = rendered;
+    const key = targetKey(target);
+    const plan = async (): Promise<{ decision: Decision; remediation: Remediation | null; run: boolean }> => {
+      const decision = await this.plan(alert, rule, rendered.target, action, opts);
+      if (!opts.record) return { decision, remediation: null, run: false };
+      let rem = await this.record(alert, decision, opts, key);
+      if (!isAct(decision)) return { decision, remediation: rem, run: false };
+      rem = await this.runner.apply(rem, action);
+      return { decision, remediation: rem, run: rem.phase === 'validating' };
+    };
+    const planned = opts.record ? await this.deps.store.withTargetLock(key, plan) : await plan();
+    if (!planned.run || !planned.remediation) return planned;
+    // Validation runs outside the lock; the planner's in-progress check keeps other runs off the target.
+    const finished = this.track(this.runner.validate(planned.remediation, rule, action));
+    return { decision: planned.decision, remediation: await finished };
+  }
+
+  private async plan(alert: AlertInput, rule: Rule, t: TargetRef, action: ActionSpec, opts: EvaluateOptions): Promise<Decision> {
+    const { store, cluster, clock, settings } = this.deps;
+    const now = clock.now();
+    let state: TargetState | null = null;
+    let stateError: string | undefined;
+    try {
+      state = await cluster.readState(t, action);
+    } catch (err) {
+      stateError = err instanceof Error ? err.message : String(err);
+    }
+    const key = targetKey(t);
+    const since = new Date(now.getTime() - historyWindowMs(rule, settings));
+    const [history, breaker] = await Promise.all([store.actionHistory({ since }), store.getBreaker(key)]);
+    return decide({
+      alert,
+      rule,
+      target: t,
+      action,
+      state,
+      ...(stateError !== undefined ? { stateError } : {}),
+      history,
+      breakerOpen: breaker?.open ?? false,
+      now,
+      settings: opts.dryRun ? { ...settings, dryRun: true } : settings,
+    });
+  }
+
+  private async record(alert: AlertInput, decision: Decision, opts: EvaluateOptions, key: string | null): Promise<Remediation> {
+    const { store, clock, metrics, logger } = this.deps;
+    const rem = await store.createRemediation({
+      alertId: alert.id,
+      decision,
+      target: decision.target,
+      targetKey: key,
+      phase: isAct(decision) ? 'planned' : 'skipped',
+      dryRun: !isAct(decision) && decision.reason === 'dry-run',
+      origin: opts.origin,
+      snapshot: null,
+      at: clock.now(),
+      note: decision.explanation,
+    });
+    metrics.decisions.inc({ rule: decision.rule ?? '', outcome: decision.outcome, reason: isAct(decision) ? '' : decision.reason, action: decision.action ?? '' });
+    logger.info(
+      { remediation: rem.id, rule: decision.rule, target: key, alert: alert.id, outcome: decision.outcome, reason: isAct(decision) ? undefined : decision.reason },
+      decision.explanation,
+    );
+    this.runner.created(rem);
+    return rem;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p)).catch(() => {});
+    return p;
+  }
+}
+
+function toInput(a: StoredAlert): AlertInput {
+  return { id: a.id, status: a.status, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, fingerprint: a.fingerprint };
+}
+
+export type { Rule };

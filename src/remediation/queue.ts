@@ -1,0 +1,71 @@
+/**
+ * A bounded FIFO of work items with a fixed number of workers. `offer` is
+ * all-or-nothing so that intake can answer 503 before storing anything when the
+ * queue cannot take a whole notification.
+ */
+export class BoundedQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  private running = 0;
+  private waiters: Array<() => void> = [];
+  private accepting = true;
+
+  constructor(
+    readonly capacity: number,
+    private readonly concurrency: number,
+    private readonly handle: (item: T) => Promise<void>,
+    private readonly onError: (item: T, err: unknown) => void,
+    private readonly onDepth: (depth: number) => void = () => {},
+  ) {}
+
+  get depth(): number {
+    return this.items.length - this.head + this.running;
+  }
+
+  /** Room for n more items right now? */
+  hasRoom(n: number): boolean {
+    return this.accepting && this.items.length - this.head + n <= this.capacity;
+  }
+
+  /** Enqueue all items, or none when they do not fit. */
+  offer(items: readonly T[]): boolean {
+    if (!this.hasRoom(items.length)) return false;
+    this.items.push(...items);
+    this.onDepth(this.depth);
+    this.pump();
+    return true;
+  }
+
+  /** Stop taking new items; resolves when everything queued and running is done, or after timeoutMs. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.accepting = false;
+    if (this.depth === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<boolean>((resolve) => this.waiters.push(() => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const result = await Promise.race([done, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.head < this.items.length) {
+      const item = this.items[this.head++] as T;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      this.running++;
+      void this.handle(item)
+        .catch((err: unknown) => this.onError(item, err))
+        .finally(() => {
+          this.running--;
+          this.onDepth(this.depth);
+          if (this.depth === 0) for (const w of this.waiters.splice(0)) w();
+          this.pump();
+        });
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * A hand-written ClusterPort for tests of the engine and the HTTP layer: state per
+ * target key, every apply/restore recorded, failures injectable.
+ */
+import type { ApplyOutcome, ClusterPort, TargetState } from '../../src/domain/cluster.js';
+import type { ActDecision } from '../../src/domain/decision.js';
+import { targetKey, type TargetRef } from '../../src/domain/target.js';
+import type { ActionSpec } from '../../src/rule-table/schema.js';
+
+type Found = Extract<TargetState, { found: true }>;
+
+export class FakeCluster implements ClusterPort {
+  readonly states = new Map<string, Found>();
+  readonly applied: Array<{ key: string; decision: ActDecision; remediationId: string }> = [];
+  readonly restored: Array<{ key: string; snapshot: Record<string, unknown> }> = [];
+  nextApplyFailure: Extract<ApplyOutcome, { ok: false }> | null = null;
+  readFailure: Error | null = null;
+
+  set(target: Pick<TargetRef, 'namespace' | 'kind' | 'name'>, state: Partial<Found>): this {
+    this.states.set(targetKey(target), { found: true, replicas: null, hpa: null, containers: [], maxmemory: null, paused: false, resourceVersion: '1', ...state });
+    return this;
+  }
+
+  readState(target: TargetRef, _action: ActionSpec): Promise<TargetState> {
+    if (this.readFailure) return Promise.reject(this.readFailure);
+    const s = this.states.get(targetKey(target));
+    return Promise.resolve(s ? structuredClone(s) : { found: false, detail: `${target.kind} ${target.namespace}/${target.name} not found` });
+  }
+
+  apply(decision: ActDecision, _action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
+    const key = targetKey(decision.target);
+    if (this.nextApplyFailure) {
+      const f = this.nextApplyFailure;
+      this.nextApplyFailure = null;
+      return Promise.resolve(f);
+    }
+    this.applied.push({ key, decision, remediationId });
+    const s = this.states.get(key);
+    if (s) {
+      const a = decision.after;
+      if (typeof a.replicas === 'number') s.replicas = a.replicas;
+      if (s.hpa && typeof a.minReplicas === 'number') s.hpa.minReplicas = a.minReplicas;
+      if (s.hpa && typeof a.maxReplicas === 'number') s.hpa.maxReplicas = a.maxReplicas;
+    }
+    return Promise.resolve({ ok: true, detail: `applied ${JSON.stringify(decision.after)}`, snapshot: { ...decision.before }, applied: { ...decision.after } });
+  }
+
+  restore(target: TargetRef, _action: ActionSpec, snapshot: Record<string, unknown>): Promise<ApplyOutcome> {
+    this.restored.push({ key: targetKey(target), snapshot });
+    return Promise.resolve({ ok: true, detail: `restored ${JSON.stringify(snapshot)}`, snapshot, applied: snapshot });
+  }
+}
+
+/** The reference workload of DESIGN.md as the fake cluster sees it. */
+export function referenceCluster(): FakeCluster {
+  return new FakeCluster()
+    .set({ namespace: 'ci', kind: 'Deployment', name: 'ci-failure-agent' }, {
+      replicas: 3,
+      hpa: { name: 'ci-failure-agent', minReplicas: 3, maxReplicas: 20, currentReplicas: 3 },
+      containers: [{ name: 'ci-failure-agent', requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } }],
+    })
+    .set({ namespace: 'ci', kind: 'Deployment', name: 'ci-failure-agent-consumer' }, { replicas: 2, containers: [{ name: 'consumer', requests: {}, limits: {} }] })
+    .set({ namespace: 'ci', kind: 'Cluster', name: 'ci-failure-agent-db' }, { replicas: 2 });
+}
