@@ -1,9 +1,15 @@
 /**
- * The ClusterPort for this process: Kubernetes from in-cluster config,
- * KUBECONFIG or KUBE_API_URL; or, when none is configured, a port that says so on
- * every read (every decision then skips with reason state-unavailable).
+ * The ClusterPort for this process: Kubernetes from KUBE_API_URL, KUBECONFIG or
+ * the in-cluster service account; or, when none is configured, a port that says
+ * so on every read (every decision then skips with reason state-unavailable).
  */
+import { KubeCluster } from '../actions/kube-cluster.js';
+import { createRedisConnector } from '../actions/redis-connector.js';
 import type { ClusterPort } from '../domain/cluster.js';
+import { KubeClient } from '../kube/client.js';
+import { kubeConfigFromEnv } from '../kube/config.js';
+import { systemClock } from '../platform/clock.js';
+import { silentLogger, type Logger } from '../platform/logger.js';
 
 export function unconfiguredCluster(detail: string): ClusterPort {
   const fail = () => Promise.resolve({ ok: false as const, retryable: false, reason: 'unavailable' as const, detail });
@@ -14,7 +20,10 @@ export function unconfiguredCluster(detail: string): ClusterPort {
   };
 }
 
-export function clusterFromEnv(_env: Record<string, string | undefined>): { cluster: ClusterPort; description: string } {
-  const detail = 'no Kubernetes cluster configured (set KUBECONFIG or KUBE_API_URL, or run in a pod)';
-  return { cluster: unconfiguredCluster(detail), description: 'none' };
+export function clusterFromEnv(env: Record<string, string | undefined>, logger: Logger = silentLogger): { cluster: ClusterPort; description: string } {
+  const target = kubeConfigFromEnv(env);
+  if (!target) {
+    return { cluster: unconfiguredCluster('no Kubernetes cluster configured (set KUBE_API_URL or KUBECONFIG, or run in a pod)'), description: 'none configured' };
+  }
+  return { cluster: new KubeCluster(new KubeClient(target.kc), createRedisConnector(env), systemClock, logger), description: target.description };
 }

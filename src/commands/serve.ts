@@ -7,7 +7,7 @@ import { clusterFromEnv } from './cluster-from-env.js';
 export async function runServe(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const { cluster, description } = clusterFromEnv(process.env);
+  const { cluster, description } = clusterFromEnv(process.env, logger);
   logger.info({ cluster: description }, 'cluster');
   await serve({ config, logger, cluster, signals: true });
   // Keep running until a signal; exit code is set by the signal handler.

@@ -1,0 +1,55 @@
+/** `hpa`: raise the min/max of the HorizontalPodAutoscaler that targets a workload. */
+import type { HpaAction } from '../rule-table/schema.js';
+import { targetKey, type TargetRef } from '../domain/target.js';
+import type { KubeClient } from '../kube/client.js';
+import { KubeError } from '../kube/errors.js';
+import { retryOnConflict } from '../kube/retry.js';
+import { foundState, Refused, type ActionKind } from './kind.js';
+
+async function hpaOf(kube: KubeClient, t: TargetRef) {
+  const hpa = await kube.findHpa(t);
+  if (!hpa) throw new KubeError({ reason: 'not-found', retryable: false, status: 404, message: `no HorizontalPodAutoscaler targets ${targetKey(t)}`, retryAfterMs: null });
+  return hpa;
+}
+
+export const hpaKind: ActionKind<HpaAction> = {
+  async read({ kube }, target) {
+    const [obj, hpa] = await Promise.all([kube.getObject(target), kube.findHpa(target)]);
+    const spec = obj.spec as { replicas?: number } | undefined;
+    return foundState({
+      replicas: spec?.replicas ?? null,
+      resourceVersion: obj.metadata?.resourceVersion ?? null,
+      hpa: hpa ? { name: hpa.metadata?.name ?? '', minReplicas: hpa.spec?.minReplicas ?? 1, maxReplicas: hpa.spec?.maxReplicas ?? 0, currentReplicas: hpa.status?.currentReplicas ?? null } : null,
+    });
+  },
+
+  async apply({ kube }, decision) {
+    const t = decision.target;
+    const before = { minReplicas: decision.before.minReplicas as number, maxReplicas: decision.before.maxReplicas as number };
+    const after = { minReplicas: decision.after.minReplicas as number, maxReplicas: decision.after.maxReplicas as number };
+    let name = '';
+    await retryOnConflict(async () => {
+      const hpa = await hpaOf(kube, t);
+      name = hpa.metadata?.name ?? '';
+      const cur = { minReplicas: hpa.spec?.minReplicas ?? 1, maxReplicas: hpa.spec?.maxReplicas ?? 0 };
+      if (cur.minReplicas !== before.minReplicas || cur.maxReplicas !== before.maxReplicas) {
+        throw new Refused(`HPA ${name} changed since the plan: ${cur.minReplicas}..${cur.maxReplicas}, planned from ${before.minReplicas}..${before.maxReplicas}`);
+      }
+      await kube.patchHpaBounds(t.namespace, name, after, hpa.metadata?.resourceVersion ?? '');
+    });
+    return {
+      detail: `raised HPA ${name} of ${targetKey(t)} from ${before.minReplicas}..${before.maxReplicas} to ${after.minReplicas}..${after.maxReplicas}`,
+      snapshot: { hpa: name, ...before },
+      applied: after,
+    };
+  },
+
+  async restore({ kube }, t, _action, snapshot) {
+    const bounds = { minReplicas: snapshot.minReplicas as number, maxReplicas: snapshot.maxReplicas as number };
+    await retryOnConflict(async () => {
+      const hpa = await hpaOf(kube, t);
+      await kube.patchHpaBounds(t.namespace, hpa.metadata?.name ?? '', bounds, hpa.metadata?.resourceVersion ?? '');
+    });
+    return { detail: `restored HPA ${String(snapshot.hpa)} of ${targetKey(t)} to ${bounds.minReplicas}..${bounds.maxReplicas}` };
+  },
+};

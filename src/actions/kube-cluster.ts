@@ -1,0 +1,112 @@
+/**
+ * The ClusterPort on a real Kubernetes API (and Redis): dispatches to the action
+ * kinds, classifies every failure, and after each change records an Event on the
+ * target and annotates it with the remediation id.
+ */
+import { PatchStrategy } from '@kubernetes/client-node';
+import type { ApplyOutcome, ClusterPort, TargetState } from '../domain/cluster.js';
+import type { ActDecision } from '../domain/decision.js';
+import type { TargetRef } from '../domain/target.js';
+import { KubeError, classifyKubeError } from '../kube/errors.js';
+import type { KubeClient } from '../kube/client.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { ActionSpec } from '../rule-table/schema.js';
+import { hpaKind } from './hpa.js';
+import { Refused, type ActionContext, type ActionKind } from './kind.js';
+import { redisKind } from './redis.js';
+import type { RedisConnector } from './redis-connector.js';
+import { resourcesKind } from './resources.js';
+import { restartKind, undoKind } from './rollout.js';
+import { scaleKind } from './scale.js';
+
+export const LAST_REMEDIATION_ANNOTATION = 'autoremediator.io/last-remediation';
+export const LAST_REMEDIATION_AT_ANNOTATION = 'autoremediator.io/last-remediation-at';
+
+const KINDS: Record<ActionSpec['type'], ActionKind<never>> = {
+  scale: scaleKind,
+  hpa: hpaKind,
+  resources: resourcesKind,
+  restart: restartKind,
+  undo: undoKind,
+  redis: redisKind,
+};
+
+function kindOf<A extends ActionSpec>(action: A): ActionKind<A> {
+  return KINDS[action.type] as unknown as ActionKind<A>;
+}
+
+function failure(err: unknown): Extract<ApplyOutcome, { ok: false }> {
+  if (err instanceof Refused) return { ok: false, retryable: false, reason: 'refused', detail: err.message };
+  if (err instanceof KubeError) return { ok: false, retryable: err.failure.retryable, reason: err.failure.reason, detail: err.message };
+  const f = classifyKubeError(err);
+  return { ok: false, retryable: f.retryable, reason: f.reason, detail: f.message };
+}
+
+const EVENT_REASON: Record<ActionSpec['type'], string> = {
+  scale: 'AutoremediatorScaled',
+  hpa: 'AutoremediatorRaisedHPA',
+  resources: 'AutoremediatorResources',
+  restart: 'AutoremediatorRestarted',
+  undo: 'AutoremediatorRolledBackRevision',
+  redis: 'AutoremediatorRedisMaxmemory',
+};
+
+export class KubeCluster implements ClusterPort {
+  private readonly ctx: ActionContext;
+
+  constructor(
+    kube: KubeClient,
+    redis: RedisConnector,
+    clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    this.ctx = { kube, redis, clock };
+  }
+
+  async readState(target: TargetRef, action: ActionSpec): Promise<TargetState> {
+    try {
+      return await kindOf(action).read(this.ctx, target, action);
+    } catch (err) {
+      const f = failure(err);
+      if (f.reason === 'not-found') return { found: false, detail: f.detail };
+      throw new Error(`${f.reason}: ${f.detail}`);
+    }
+  }
+
+  async apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
+    try {
+      const applied = await kindOf(action).apply(this.ctx, decision, action);
+      await this.record(decision.target, applied.uid, EVENT_REASON[action.type], `${decision.explanation} [remediation ${remediationId}]`, 'Normal', remediationId);
+      return { ok: true, detail: applied.detail, snapshot: applied.snapshot, applied: applied.applied };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  async restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome> {
+    try {
+      const r = await kindOf(action).restore(this.ctx, target, action, snapshot);
+      await this.record(target, undefined, 'AutoremediatorRolledBack', `${r.detail} [remediation ${remediationId}]`, 'Warning', remediationId);
+      return { ok: true, detail: r.detail, snapshot, applied: snapshot };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  /** Event + annotation: best effort, never failing the change they describe. */
+  private async record(t: TargetRef, uid: string | undefined, reason: string, message: string, type: 'Normal' | 'Warning', remediationId: string): Promise<void> {
+    const now = this.ctx.clock.now();
+    const results = await Promise.allSettled([
+      this.ctx.kube.createEvent(t, uid, reason, message, type, now),
+      this.ctx.kube.patchObject(
+        t,
+        { metadata: { annotations: { [LAST_REMEDIATION_ANNOTATION]: remediationId, [LAST_REMEDIATION_AT_ANNOTATION]: now.toISOString() } } },
+        PatchStrategy.MergePatch,
+      ),
+    ]);
+    for (const r of results) {
+      if (r.status === 'rejected') this.logger.warn({ err: (r.reason as Error).message, remediation: remediationId }, 'could not record the event/annotation on the target');
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/** `redis`: raise `maxmemory` with CONFIG SET (and CONFIG REWRITE where the server has a config file). */
+import type { RedisAction } from '../rule-table/schema.js';
+import { targetKey } from '../domain/target.js';
+import { formatBytes } from '../planner/quantity.js';
+import { foundState, Refused, type ActionKind } from './kind.js';
+import type { RedisConnector } from './redis-connector.js';
+
+async function maxmemory(redis: RedisConnector, action: RedisAction): Promise<number> {
+  const c = redis.get(action.address, action.passwordEnv);
+  const reply = (await c.config('GET', 'maxmemory')) as string[];
+  const v = Number(reply[1]);
+  if (!Number.isFinite(v)) throw new Error(`CONFIG GET maxmemory at ${action.address} answered ${JSON.stringify(reply)}`);
+  return v;
+}
+
+async function setMaxmemory(redis: RedisConnector, action: RedisAction, bytes: number): Promise<string> {
+  const c = redis.get(action.address, action.passwordEnv);
+  await c.config('SET', 'maxmemory', String(bytes));
+  if (!action.rewrite) return 'not persisted (rewrite: false)';
+  try {
+    await c.config('REWRITE');
+    return 'persisted with CONFIG REWRITE';
+  } catch (err) {
+    // A server started without a config file cannot rewrite it; the change holds until it restarts.
+    return `not persisted: ${(err as Error).message}`;
+  }
+}
+
+export const redisKind: ActionKind<RedisAction> = {
+  async read({ kube, redis }, target, action) {
+    const [obj, mm] = await Promise.all([kube.getObject(target), maxmemory(redis, action)]);
+    return foundState({ maxmemory: mm, resourceVersion: obj.metadata?.resourceVersion ?? null });
+  },
+  async apply({ redis }, decision, action) {
+    const before = decision.before.maxmemory as number;
+    const after = decision.after.maxmemory as number;
+    const now = await maxmemory(redis, action);
+    if (now !== before) throw new Refused(`maxmemory at ${action.address} changed since the plan: ${now}, planned from ${before}`);
+    const persisted = await setMaxmemory(redis, action, after);
+    return {
+      detail: `raised Redis maxmemory for ${targetKey(decision.target)} from ${formatBytes(before)} to ${formatBytes(after)} (${persisted})`,
+      snapshot: { maxmemory: before },
+      applied: { maxmemory: after },
+    };
+  },
+  async restore({ redis }, t, action, snapshot) {
+    const bytes = Number(snapshot.maxmemory);
+    const persisted = await setMaxmemory(redis, action, bytes);
+    return { detail: `restored Redis maxmemory for ${targetKey(t)} to ${formatBytes(bytes)} (${persisted})` };
+  },
+};

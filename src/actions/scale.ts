@@ -1,0 +1,40 @@
+/** `scale`: replicas through the scale subresource of any scalable kind (Deployment, StatefulSet, CNPG Cluster …). */
+import type { ScaleAction } from '../rule-table/schema.js';
+import { targetKey } from '../domain/target.js';
+import { retryOnConflict } from '../kube/retry.js';
+import { foundState, Refused, type ActionKind } from './kind.js';
+
+export const scaleKind: ActionKind<ScaleAction> = {
+  async read({ kube }, target) {
+    const [scale, hpa] = await Promise.all([kube.getScale(target), kube.findHpa(target)]);
+    return foundState({
+      replicas: scale.replicas,
+      resourceVersion: scale.resourceVersion,
+      hpa: hpa ? { name: hpa.metadata?.name ?? '', minReplicas: hpa.spec?.minReplicas ?? 1, maxReplicas: hpa.spec?.maxReplicas ?? 0, currentReplicas: hpa.status?.currentReplicas ?? null } : null,
+    });
+  },
+
+  async apply({ kube }, decision) {
+    const t = decision.target;
+    const before = decision.before.replicas as number;
+    const after = decision.after.replicas as number;
+    // An HPA that appeared since the plan would undo a direct scale.
+    const hpa = await kube.findHpa(t);
+    if (hpa) throw new Refused(`HorizontalPodAutoscaler ${hpa.metadata?.name} now manages ${targetKey(t)}; not scaling it directly`);
+    await retryOnConflict(async () => {
+      const s = await kube.getScale(t);
+      if (s.replicas !== before) throw new Refused(`${targetKey(t)} changed since the plan: ${s.replicas} replicas, planned from ${before}`);
+      await kube.replaceScale(t, after, s.resourceVersion);
+    });
+    return { detail: `scaled ${targetKey(t)} from ${before} to ${after} replicas`, snapshot: { replicas: before }, applied: { replicas: after } };
+  },
+
+  async restore({ kube }, t, _action, snapshot) {
+    const replicas = snapshot.replicas as number;
+    await retryOnConflict(async () => {
+      const s = await kube.getScale(t);
+      await kube.replaceScale(t, replicas, s.resourceVersion);
+    });
+    return { detail: `restored ${targetKey(t)} to ${replicas} replicas` };
+  },
+};
