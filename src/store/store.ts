@@ -32,7 +32,7 @@ export interface AlertQuery {
   status?: AlertStatus;
   alertname?: string;
   fingerprint?: string;
-  /** only first deliveries (true) or only duplicates (false) */
+  /** only duplicate deliveries (true) or only first deliveries (false) */
   duplicate?: boolean;
   limit: number;
   cursor?: string | null;
@@ -97,6 +97,14 @@ export interface Breaker {
   resetAt: Date | null;
   resetBy: string | null;
 }
+
+/**
+ * How long a `claimAlert` claim holds. A claim older than this (measured with the
+ * `at` the caller passes) may be taken over, so an alert claimed by a worker that
+ * crashed before `markAlertDecided` is decided by the next resume sweep.
+ * `listUndecidedAlerts` ignores claims: the sweep lists, then claims.
+ */
+export const ALERT_CLAIM_TTL_MS = 60_000;
 
 /** Thrown by transitionRemediation when the stored phase is not the expected `from`. */
 export class StaleTransitionError extends Error {

@@ -1,0 +1,104 @@
+import type { Migration } from './migration.js';
+
+/**
+ * PostgreSQL schema. Times are timestamptz (written with millisecond precision);
+ * labels and annotations are `json` (text kept as written, key order included),
+ * decision/snapshot/result are `jsonb`. Unqualified names: the tables go into the
+ * first schema of the connection's search_path.
+ */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE notifications (
+  id               text PRIMARY KEY,
+  received_at      timestamptz NOT NULL,
+  receiver         text NOT NULL,
+  status           text NOT NULL CHECK (status IN ('firing', 'resolved')),
+  group_key        text NOT NULL,
+  external_url     text NOT NULL,
+  truncated_alerts integer NOT NULL,
+  body             text NOT NULL
+);
+
+CREATE TABLE alerts (
+  id              text PRIMARY KEY,
+  notification_id text NOT NULL REFERENCES notifications (id),
+  received_at     timestamptz NOT NULL,
+  identity        text NOT NULL,
+  duplicate_of    text REFERENCES alerts (id),
+  status          text NOT NULL CHECK (status IN ('firing', 'resolved')),
+  alertname       text NOT NULL,
+  fingerprint     text NOT NULL,
+  labels          json NOT NULL,
+  annotations     json NOT NULL,
+  starts_at       text NOT NULL,
+  ends_at         text,
+  generator_url   text NOT NULL,
+  decided_at      timestamptz,
+  claimed_by      text,
+  claimed_at      timestamptz
+);
+-- exactly one first delivery per identity, across replicas: INSERT ... ON CONFLICT DO NOTHING decides
+CREATE UNIQUE INDEX alerts_first_delivery ON alerts (identity) WHERE duplicate_of IS NULL;
+CREATE INDEX alerts_by_received ON alerts (received_at, id);
+CREATE INDEX alerts_undecided ON alerts (received_at, id) WHERE duplicate_of IS NULL AND decided_at IS NULL;
+CREATE INDEX alerts_by_fingerprint ON alerts (fingerprint, received_at);
+CREATE INDEX alerts_by_alertname ON alerts (alertname, received_at);
+CREATE INDEX alerts_by_notification ON alerts (notification_id);
+CREATE INDEX alerts_by_duplicate_of ON alerts (duplicate_of) WHERE duplicate_of IS NOT NULL;
+
+CREATE TABLE remediations (
+  id           text PRIMARY KEY,
+  alert_id     text REFERENCES alerts (id),
+  rule         text,
+  target_key   text,
+  target       jsonb,
+  namespace    text,
+  phase        text NOT NULL,
+  outcome      text NOT NULL CHECK (outcome IN ('act', 'skip')),
+  reason       text,
+  is_action    boolean NOT NULL,
+  decision     jsonb NOT NULL,
+  before_state jsonb,
+  after_state  jsonb,
+  snapshot     jsonb,
+  result       jsonb,
+  dry_run      boolean NOT NULL,
+  origin       text NOT NULL,
+  created_at   timestamptz NOT NULL,
+  updated_at   timestamptz NOT NULL,
+  undone_at    timestamptz
+);
+CREATE INDEX remediations_by_created ON remediations (created_at, id);
+CREATE INDEX remediations_by_target ON remediations (target_key, created_at, id);
+CREATE INDEX remediations_by_rule ON remediations (rule, created_at, id);
+CREATE INDEX remediations_by_phase ON remediations (phase, created_at, id);
+CREATE INDEX remediations_by_alert ON remediations (alert_id);
+-- actionHistory runs on every decision: partial indexes over actions only
+CREATE INDEX remediations_actions ON remediations (created_at, id) WHERE is_action;
+CREATE INDEX remediations_actions_by_target ON remediations (target_key, created_at, id) WHERE is_action;
+CREATE INDEX remediations_actions_by_namespace ON remediations (namespace, created_at, id) WHERE is_action;
+
+CREATE TABLE remediation_transitions (
+  remediation_id text NOT NULL REFERENCES remediations (id),
+  seq            integer NOT NULL,
+  from_phase     text,
+  to_phase       text NOT NULL,
+  at             timestamptz NOT NULL,
+  note           text NOT NULL,
+  PRIMARY KEY (remediation_id, seq)
+);
+
+CREATE TABLE breakers (
+  target_key text PRIMARY KEY,
+  open       boolean NOT NULL,
+  reason     text NOT NULL,
+  opened_at  timestamptz NOT NULL,
+  reset_at   timestamptz,
+  reset_by   text
+);
+`,
+  },
+];

@@ -1,0 +1,103 @@
+import type { Migration } from './migration.js';
+
+/**
+ * SQLite schema. Times are INTEGER milliseconds since the epoch; JSON is TEXT as
+ * written by JSON.stringify (so labels keep their key order). `startsAt`/`endsAt`
+ * keep the string Alertmanager sent.
+ */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE notifications (
+  id               TEXT PRIMARY KEY,
+  received_at      INTEGER NOT NULL,
+  receiver         TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+  group_key        TEXT NOT NULL,
+  external_url     TEXT NOT NULL,
+  truncated_alerts INTEGER NOT NULL,
+  body             TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE alerts (
+  id              TEXT PRIMARY KEY,
+  notification_id TEXT NOT NULL REFERENCES notifications (id),
+  received_at     INTEGER NOT NULL,
+  identity        TEXT NOT NULL,
+  duplicate_of    TEXT REFERENCES alerts (id),
+  status          TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+  alertname       TEXT NOT NULL,
+  fingerprint     TEXT NOT NULL,
+  labels          TEXT NOT NULL,
+  annotations     TEXT NOT NULL,
+  starts_at       TEXT NOT NULL,
+  ends_at         TEXT,
+  generator_url   TEXT NOT NULL,
+  decided_at      INTEGER,
+  claimed_by      TEXT,
+  claimed_at      INTEGER
+) STRICT;
+-- exactly one first delivery per identity: the database, not the caller, decides who is first
+CREATE UNIQUE INDEX alerts_first_delivery ON alerts (identity) WHERE duplicate_of IS NULL;
+CREATE INDEX alerts_by_received ON alerts (received_at, id);
+CREATE INDEX alerts_undecided ON alerts (received_at, id) WHERE duplicate_of IS NULL AND decided_at IS NULL;
+CREATE INDEX alerts_by_fingerprint ON alerts (fingerprint, received_at);
+CREATE INDEX alerts_by_alertname ON alerts (alertname, received_at);
+CREATE INDEX alerts_by_notification ON alerts (notification_id);
+CREATE INDEX alerts_by_duplicate_of ON alerts (duplicate_of) WHERE duplicate_of IS NOT NULL;
+
+CREATE TABLE remediations (
+  id           TEXT PRIMARY KEY,
+  alert_id     TEXT REFERENCES alerts (id),
+  rule         TEXT,
+  target_key   TEXT,
+  target       TEXT,
+  namespace    TEXT,
+  phase        TEXT NOT NULL,
+  outcome      TEXT NOT NULL CHECK (outcome IN ('act', 'skip')),
+  reason       TEXT,
+  is_action    INTEGER NOT NULL CHECK (is_action IN (0, 1)),
+  decision     TEXT NOT NULL,
+  before_state TEXT,
+  after_state  TEXT,
+  snapshot     TEXT,
+  result       TEXT,
+  dry_run      INTEGER NOT NULL CHECK (dry_run IN (0, 1)),
+  origin       TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  undone_at    INTEGER
+) STRICT;
+CREATE INDEX remediations_by_created ON remediations (created_at, id);
+CREATE INDEX remediations_by_target ON remediations (target_key, created_at, id);
+CREATE INDEX remediations_by_rule ON remediations (rule, created_at, id);
+CREATE INDEX remediations_by_phase ON remediations (phase, created_at, id);
+CREATE INDEX remediations_by_alert ON remediations (alert_id);
+-- actionHistory runs on every decision: partial indexes over actions only
+CREATE INDEX remediations_actions ON remediations (created_at, id) WHERE is_action = 1;
+CREATE INDEX remediations_actions_by_target ON remediations (target_key, created_at, id) WHERE is_action = 1;
+CREATE INDEX remediations_actions_by_namespace ON remediations (namespace, created_at, id) WHERE is_action = 1;
+
+CREATE TABLE remediation_transitions (
+  remediation_id TEXT NOT NULL REFERENCES remediations (id),
+  seq            INTEGER NOT NULL,
+  from_phase     TEXT,
+  to_phase       TEXT NOT NULL,
+  at             INTEGER NOT NULL,
+  note           TEXT NOT NULL,
+  PRIMARY KEY (remediation_id, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE breakers (
+  target_key TEXT PRIMARY KEY,
+  open       INTEGER NOT NULL CHECK (open IN (0, 1)),
+  reason     TEXT NOT NULL,
+  opened_at  INTEGER NOT NULL,
+  reset_at   INTEGER,
+  reset_by   TEXT
+) STRICT;
+`,
+  },
+];

@@ -1,0 +1,579 @@
+import pg from 'pg';
+import type { PoolClient, QueryResultRow } from 'pg';
+import { alertIdentity } from '../domain/alert.js';
+import type { AlertStatus, LabelSet, StoredAlert, WebhookAlert } from '../domain/alert.js';
+import type { Decision, StateFields } from '../domain/decision.js';
+import { assertTransition } from '../domain/remediation.js';
+import type { Phase, Remediation, Transition } from '../domain/remediation.js';
+import type { TargetRef } from '../domain/target.js';
+import { decodeCursor, toPage } from './cursor.js';
+import { assertLimit, mergeResult, remediationColumns, SqlConditions, storedEndsAt } from './derive.js';
+import { newId } from './ids.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { pendingMigrations } from './migrations/migration.js';
+import { POSTGRES_MIGRATIONS } from './migrations/postgres.js';
+import { ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
+import type {
+  ActionRecord,
+  AlertQuery,
+  Breaker,
+  NewNotification,
+  NewRemediation,
+  Page,
+  RecordedAlert,
+  RemediationQuery,
+  Store,
+  TransitionPatch,
+} from './store.js';
+
+export interface PostgresStoreOptions {
+  /** How long a claimAlert claim holds before another worker may take it over. */
+  claimTtlMs?: number;
+  /** Connections for queries (default 10). */
+  poolSize?: number;
+  /** Connections that hold target locks (default 16): at most this many targets locked at once per replica. */
+  lockPoolSize?: number;
+  /** How long to wait for a connection before a call fails (default 10 s). */
+  connectionTimeoutMillis?: number;
+}
+
+/**
+ * Two-int advisory lock key for migrations. The two-int and the one-bigint key
+ * spaces do not overlap, so it can never collide with a target lock.
+ */
+const MIGRATION_LOCK: readonly [number, number] = [0x61726d64, 1];
+
+/** SQLSTATEs after which a transaction is simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * Connect a pool to `url` (postgres:// or postgresql://; `?options=-c search_path=x`
+ * selects a schema). No connection is made until the first call; the schema is not
+ * touched: call `migrate()` (openStore does).
+ */
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): PostgresStore {
+  return new PostgresStore(url, options);
+}
+
+interface AlertRow {
+  id: string;
+  notification_id: string;
+  received_at: Date;
+  identity: string;
+  duplicate_of: string | null;
+  status: AlertStatus;
+  labels: LabelSet;
+  annotations: LabelSet;
+  starts_at: string;
+  ends_at: string | null;
+  generator_url: string;
+  fingerprint: string;
+  decided_at: Date | null;
+  group_key: string;
+  receiver: string;
+  external_url: string;
+}
+
+interface RemediationRow {
+  id: string;
+  alert_id: string | null;
+  rule: string | null;
+  target_key: string | null;
+  target: TargetRef | null;
+  namespace: string | null;
+  phase: Phase;
+  decision: Decision;
+  snapshot: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  dry_run: boolean;
+  origin: Remediation['origin'];
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface TransitionRow {
+  remediation_id: string;
+  from_phase: Phase | null;
+  to_phase: Phase;
+  at: Date;
+  note: string;
+}
+
+interface ActionRow {
+  id: string;
+  rule: string;
+  target_key: string;
+  namespace: string;
+  created_at: Date;
+  phase: Phase;
+  dry_run: boolean;
+  reason: string | null;
+  before_state: StateFields | null;
+  after_state: StateFields | null;
+  undone_at: Date | null;
+}
+
+interface BreakerRow {
+  target_key: string;
+  open: boolean;
+  reason: string;
+  opened_at: Date;
+  reset_at: Date | null;
+  reset_by: string | null;
+}
+
+const ALERT_SELECT = `
+SELECT a.id, a.notification_id, a.received_at, a.identity, a.duplicate_of, a.status, a.labels,
+       a.annotations, a.starts_at, a.ends_at, a.generator_url, a.fingerprint, a.decided_at,
+       n.group_key, n.receiver, n.external_url
+FROM alerts a JOIN notifications n ON n.id = a.notification_id`;
+
+const REMEDIATION_SELECT = `
+SELECT id, alert_id, rule, target_key, target, namespace, phase, decision, snapshot, result,
+       dry_run, origin, created_at, updated_at
+FROM remediations`;
+
+/** JSON parameters are sent as text and cast in SQL: pg would turn a JS array into a PostgreSQL array. */
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+type Queryable = Pick<PoolClient, 'query'>;
+
+/**
+ * The Store for several replicas: one PostgreSQL database. Uniqueness of first
+ * deliveries, claims and phase changes are decided by the database (unique index,
+ * conditional UPDATE, SELECT … FOR UPDATE), so replicas need no other coordination;
+ * `withTargetLock` holds a session advisory lock on a dedicated connection.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  /** Separate pool for lock holders: fn() inside a lock needs query connections, which lock waiters must not starve. */
+  private readonly lockPool: pg.Pool;
+  private readonly mutex = new KeyedMutex();
+  private readonly claimTtlMs: number;
+  private closed = false;
+
+  constructor(url: string, options: PostgresStoreOptions = {}) {
+    const base = { connectionString: url, connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000, application_name: 'autoremediator' };
+    this.pool = new pg.Pool({ ...base, max: options.poolSize ?? 10 });
+    this.lockPool = new pg.Pool({ ...base, max: options.lockPoolSize ?? 16 });
+    // An idle connection that dies (server restart) is dropped by the pool; without a
+    // listener the 'error' event would crash the process.
+    this.pool.on('error', () => undefined);
+    this.lockPool.on('error', () => undefined);
+    this.claimTtlMs = options.claimTtlMs ?? ALERT_CLAIM_TTL_MS;
+  }
+
+  async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      // Transaction-scoped: two replicas starting together apply the migrations once.
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [...MIGRATION_LOCK]);
+      await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const applied = await c.query<{ version: number }>('SELECT version FROM schema_migrations');
+      for (const m of pendingMigrations(POSTGRES_MIGRATIONS, new Set(applied.rows.map((r) => r.version)))) {
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.pool.end(), this.lockPool.end()]);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async recordNotification(n: NewNotification, alerts: WebhookAlert[]): Promise<{ notificationId: string; alerts: RecordedAlert[] }> {
+    // Ids and identities in input order; inserts in identity order, so that two
+    // replicas inserting overlapping alerts take the index locks in the same order
+    // (no deadlock). A stable sort keeps the input order among equal identities:
+    // the earlier of two identical alerts is the first delivery.
+    const planned = alerts.map((a) => ({ alert: a, id: newId(), identity: alertIdentity(a) }));
+    const insertOrder = planned
+      .map((p, index) => ({ ...p, index }))
+      .sort((x, y) => (x.identity < y.identity ? -1 : x.identity > y.identity ? 1 : x.index - y.index));
+    return this.tx(async (c) => {
+      const notificationId = newId();
+      await c.query(
+        `INSERT INTO notifications (id, received_at, receiver, status, group_key, external_url, truncated_alerts, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [notificationId, n.receivedAt, n.receiver, n.status, n.groupKey, n.externalURL, n.truncatedAlerts, n.body],
+      );
+      const duplicateOf = new Map<number, string | null>();
+      for (const p of insertOrder) {
+        const a = p.alert;
+        const values = [
+          p.id, notificationId, n.receivedAt, p.identity, a.status, a.labels.alertname ?? '', a.fingerprint,
+          JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, storedEndsAt(a.endsAt), a.generatorURL,
+        ];
+        const columns = `(id, notification_id, received_at, identity, status, alertname, fingerprint, labels, annotations,
+                          starts_at, ends_at, generator_url, duplicate_of)`;
+        const placeholders = '$1, $2, $3, $4, $5, $6, $7, $8::json, $9::json, $10, $11, $12';
+        // Try to be first; a concurrent uncommitted first makes this wait for its outcome.
+        const first = await c.query(
+          `INSERT INTO alerts ${columns} VALUES (${placeholders}, NULL)
+           ON CONFLICT (identity) WHERE duplicate_of IS NULL DO NOTHING RETURNING id`,
+          values,
+        );
+        if (first.rowCount === 1) {
+          duplicateOf.set(p.index, null);
+          continue;
+        }
+        const existing = await c.query<{ id: string }>('SELECT id FROM alerts WHERE identity = $1 AND duplicate_of IS NULL', [p.identity]);
+        const firstId = existing.rows[0]?.id;
+        if (firstId === undefined) throw new Error(`alert identity ${p.identity}: conflict but no first delivery found`);
+        await c.query(`INSERT INTO alerts ${columns} VALUES (${placeholders}, $13)`, [...values, firstId]);
+        duplicateOf.set(p.index, firstId);
+      }
+      return {
+        notificationId,
+        alerts: planned.map((p, index) => ({ id: p.id, identity: p.identity, duplicateOf: duplicateOf.get(index) ?? null })),
+      };
+    });
+  }
+
+  async getAlert(id: string): Promise<StoredAlert | null> {
+    const { rows } = await this.pool.query<AlertRow>(`${ALERT_SELECT} WHERE a.id = $1`, [id]);
+    return rows[0] ? toStoredAlert(rows[0]) : null;
+  }
+
+  async listAlerts(q: AlertQuery): Promise<Page<StoredAlert>> {
+    assertLimit(q.limit);
+    const w = new SqlConditions('postgres');
+    if (q.status !== undefined) w.add('a.status = ?', q.status);
+    if (q.alertname !== undefined) w.add('a.alertname = ?', q.alertname);
+    if (q.fingerprint !== undefined) w.add('a.fingerprint = ?', q.fingerprint);
+    // As documented on AlertQuery: true = duplicates only, false = first deliveries only.
+    if (q.duplicate !== undefined) w.add(q.duplicate ? 'a.duplicate_of IS NOT NULL' : 'a.duplicate_of IS NULL');
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      const at = new Date(c.atMs);
+      w.add('(a.received_at < ? OR (a.received_at = ? AND a.id < ?))', at, at, c.id);
+    }
+    const { rows } = await this.pool.query<AlertRow>(
+      `${ALERT_SELECT} ${w.sql} ORDER BY a.received_at DESC, a.id DESC LIMIT ${w.bind(q.limit + 1)}`,
+      w.params,
+    );
+    return toPage(rows.map(toStoredAlert), q.limit, (a) => ({ at: a.receivedAt, id: a.id }));
+  }
+
+  async listUndecidedAlerts(limit: number): Promise<StoredAlert[]> {
+    assertLimit(limit);
+    const { rows } = await this.pool.query<AlertRow>(
+      `${ALERT_SELECT} WHERE a.duplicate_of IS NULL AND a.decided_at IS NULL ORDER BY a.received_at, a.id LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toStoredAlert);
+  }
+
+  async markAlertDecided(id: string, at: Date): Promise<boolean> {
+    const r = await this.pool.query('UPDATE alerts SET decided_at = $2 WHERE id = $1 AND duplicate_of IS NULL AND decided_at IS NULL', [id, at]);
+    return r.rowCount === 1;
+  }
+
+  async claimAlert(id: string, owner: string, at: Date): Promise<boolean> {
+    // Concurrent UPDATEs of one row serialise; the loser re-checks the WHERE against the winner's row and matches nothing.
+    const r = await this.pool.query(
+      `UPDATE alerts SET claimed_by = $2, claimed_at = $3
+       WHERE id = $1 AND duplicate_of IS NULL AND decided_at IS NULL AND (claimed_at IS NULL OR claimed_at <= $4)`,
+      [id, owner, at, new Date(at.getTime() - this.claimTtlMs)],
+    );
+    return r.rowCount === 1;
+  }
+
+  async createRemediation(r: NewRemediation): Promise<Remediation> {
+    const c = remediationColumns(r);
+    const id = newId();
+    return this.tx(async (client) => {
+      await client.query(
+        `INSERT INTO remediations (id, alert_id, rule, target_key, target, namespace, phase, outcome, reason, is_action,
+                                   decision, before_state, after_state, snapshot, result, dry_run, origin, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb, NULL, $15, $16, $17, $17)`,
+        [
+          id, r.alertId, c.rule, r.targetKey, json(r.target), c.namespace, r.phase, c.outcome, c.reason, c.isAction,
+          JSON.stringify(r.decision), json(c.before), json(c.after), json(r.snapshot), r.dryRun, r.origin, r.at,
+        ],
+      );
+      await client.query(
+        'INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note) VALUES ($1, 1, NULL, $2, $3, $4)',
+        [id, r.phase, r.at, r.note],
+      );
+      return (await this.loadRemediation(client, id))!;
+    });
+  }
+
+  async transitionRemediation(id: string, from: Phase, to: Phase, patch: TransitionPatch, at: Date): Promise<Remediation> {
+    assertTransition(from, to);
+    return this.tx(async (c) => {
+      const { rows } = await c.query<{ phase: Phase; result: Record<string, unknown> | null }>(
+        'SELECT phase, result FROM remediations WHERE id = $1 FOR UPDATE',
+        [id],
+      );
+      const row = rows[0];
+      if (!row) throw new StaleTransitionError(id, from, null);
+      if (row.phase !== from) throw new StaleTransitionError(id, from, row.phase);
+      const result = mergeResult(row.result, patch.result);
+      await c.query(
+        `UPDATE remediations SET phase = $2,
+                snapshot = CASE WHEN $3::boolean THEN $4::jsonb ELSE snapshot END,
+                result = $5::jsonb, updated_at = $6,
+                undone_at = CASE WHEN $2 = 'rolled_back' THEN $6 ELSE undone_at END
+         WHERE id = $1`,
+        [id, to, patch.snapshot !== undefined, json(patch.snapshot), json(result), at],
+      );
+      await c.query(
+        `INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM remediation_transitions WHERE remediation_id = $1`,
+        [id, from, to, at, patch.note],
+      );
+      return (await this.loadRemediation(c, id))!;
+    });
+  }
+
+  async mergeRemediationResult(id: string, result: Record<string, unknown>, at: Date): Promise<void> {
+    // jsonb || jsonb is a shallow merge of two objects, atomic in one statement.
+    const r = await this.pool.query(
+      `UPDATE remediations SET result = COALESCE(result, '{}'::jsonb) || $2::jsonb, updated_at = $3 WHERE id = $1`,
+      [id, JSON.stringify(result), at],
+    );
+    if (r.rowCount !== 1) throw new Error(`remediation ${id} not found`);
+  }
+
+  async getRemediation(id: string): Promise<Remediation | null> {
+    return this.loadRemediation(this.pool, id);
+  }
+
+  async listRemediations(q: RemediationQuery): Promise<Page<Remediation>> {
+    assertLimit(q.limit);
+    const w = new SqlConditions('postgres');
+    const filters: [string, unknown][] = [
+      ['target_key', q.targetKey],
+      ['rule', q.rule],
+      ['phase', q.phase],
+      ['alert_id', q.alertId],
+      ['outcome', q.outcome],
+      ['reason', q.reason],
+    ];
+    for (const [column, value] of filters) if (value !== undefined) w.add(`${column} = ?`, value);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      const at = new Date(c.atMs);
+      w.add('(created_at < ? OR (created_at = ? AND id < ?))', at, at, c.id);
+    }
+    const { rows } = await this.pool.query<RemediationRow>(
+      `${REMEDIATION_SELECT} ${w.sql} ORDER BY created_at DESC, id DESC LIMIT ${w.bind(q.limit + 1)}`,
+      w.params,
+    );
+    return toPage(await this.withTransitions(this.pool, rows), q.limit, (r) => ({ at: r.createdAt, id: r.id }));
+  }
+
+  async listRemediationsInPhases(phases: readonly Phase[]): Promise<Remediation[]> {
+    if (phases.length === 0) return [];
+    const { rows } = await this.pool.query<RemediationRow>(`${REMEDIATION_SELECT} WHERE phase = ANY($1::text[]) ORDER BY created_at, id`, [
+      [...phases],
+    ]);
+    return this.withTransitions(this.pool, rows);
+  }
+
+  async actionHistory(q: { since: Date; targetKey?: string; namespace?: string; rule?: string }): Promise<ActionRecord[]> {
+    const w = new SqlConditions('postgres').add('is_action').add('created_at >= ?', q.since);
+    if (q.targetKey !== undefined) w.add('target_key = ?', q.targetKey);
+    if (q.namespace !== undefined) w.add('namespace = ?', q.namespace);
+    if (q.rule !== undefined) w.add('rule = ?', q.rule);
+    const { rows } = await this.pool.query<ActionRow>(
+      `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at
+       FROM remediations ${w.sql} ORDER BY created_at DESC, id DESC`,
+      w.params,
+    );
+    return rows.map(
+      (r): ActionRecord => ({
+        remediationId: r.id,
+        rule: r.rule,
+        targetKey: r.target_key,
+        namespace: r.namespace,
+        at: r.created_at,
+        phase: r.phase,
+        dryRun: r.dry_run || r.reason === 'dry-run',
+        before: r.before_state ?? {},
+        after: r.after_state ?? {},
+        undoneAt: r.undone_at,
+      }),
+    );
+  }
+
+  async getBreaker(targetKey: string): Promise<Breaker | null> {
+    const { rows } = await this.pool.query<BreakerRow>('SELECT * FROM breakers WHERE target_key = $1', [targetKey]);
+    return rows[0] ? toBreaker(rows[0]) : null;
+  }
+
+  async openBreaker(targetKey: string, reason: string, at: Date): Promise<void> {
+    // Re-opening an open breaker keeps its openedAt; opening a reset one starts afresh.
+    await this.pool.query(
+      `INSERT INTO breakers (target_key, open, reason, opened_at, reset_at, reset_by) VALUES ($1, true, $2, $3, NULL, NULL)
+       ON CONFLICT (target_key) DO UPDATE SET
+         reason = EXCLUDED.reason,
+         opened_at = CASE WHEN breakers.open THEN breakers.opened_at ELSE EXCLUDED.opened_at END,
+         reset_at = CASE WHEN breakers.open THEN breakers.reset_at ELSE NULL END,
+         reset_by = CASE WHEN breakers.open THEN breakers.reset_by ELSE NULL END,
+         open = true`,
+      [targetKey, reason, at],
+    );
+  }
+
+  async resetBreaker(targetKey: string, by: string, at: Date): Promise<boolean> {
+    const r = await this.pool.query('UPDATE breakers SET open = false, reset_at = $2, reset_by = $3 WHERE target_key = $1 AND open', [targetKey, at, by]);
+    return r.rowCount === 1;
+  }
+
+  async listBreakers(): Promise<Breaker[]> {
+    const { rows } = await this.pool.query<BreakerRow>('SELECT * FROM breakers ORDER BY open DESC, opened_at DESC, target_key');
+    return rows.map(toBreaker);
+  }
+
+  /**
+   * In-process mutex first (one lock connection per key per replica), then a session
+   * advisory lock on `hashtextextended(targetKey, 0)` held on a dedicated connection
+   * for the duration of fn. If that connection breaks, the server frees the lock;
+   * the connection is then destroyed, never returned to the pool holding a lock.
+   * Not re-entrant.
+   */
+  withTargetLock<T>(targetKey: string, fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(targetKey, async () => {
+      const client = await this.lockPool.connect();
+      let broken: Error | undefined;
+      const onError = (err: Error): void => {
+        broken = err;
+      };
+      client.on('error', onError);
+      try {
+        try {
+          await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [targetKey]);
+        } catch (err) {
+          broken = asError(err);
+          throw err;
+        }
+        try {
+          return await fn();
+        } finally {
+          try {
+            await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [targetKey]);
+          } catch (err) {
+            broken = asError(err);
+          }
+        }
+      } finally {
+        client.off('error', onError);
+        client.release(broken);
+      }
+    });
+  }
+
+  /** BEGIN … COMMIT on one connection; runs fn again after a serialization failure or deadlock. */
+  private async tx<T>(fn: (c: PoolClient) => Promise<T>, attempts = 3): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.pool.connect();
+      let destroy = false;
+      try {
+        await c.query('BEGIN');
+        const value = await fn(c);
+        await c.query('COMMIT');
+        return value;
+      } catch (err) {
+        try {
+          await c.query('ROLLBACK');
+        } catch {
+          destroy = true;
+        }
+        if (attempt < attempts && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
+        throw err;
+      } finally {
+        c.release(destroy);
+      }
+    }
+  }
+
+  private async loadRemediation(c: Queryable, id: string): Promise<Remediation | null> {
+    const { rows } = await c.query<RemediationRow>(`${REMEDIATION_SELECT} WHERE id = $1`, [id]);
+    return (await this.withTransitions(c, rows))[0] ?? null;
+  }
+
+  private async withTransitions(c: Queryable, rows: RemediationRow[]): Promise<Remediation[]> {
+    if (rows.length === 0) return [];
+    const transitions = new Map<string, Transition[]>();
+    const all = await c.query<TransitionRow & QueryResultRow>(
+      `SELECT remediation_id, from_phase, to_phase, at, note FROM remediation_transitions
+       WHERE remediation_id = ANY($1::text[]) ORDER BY remediation_id, seq`,
+      [rows.map((r) => r.id)],
+    );
+    for (const t of all.rows) {
+      const list = transitions.get(t.remediation_id) ?? [];
+      list.push({ from: t.from_phase, to: t.to_phase, at: t.at, note: t.note });
+      transitions.set(t.remediation_id, list);
+    }
+    return rows.map((r) => toRemediation(r, transitions.get(r.id) ?? []));
+  }
+}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+function toStoredAlert(r: AlertRow): StoredAlert {
+  return {
+    id: r.id,
+    notificationId: r.notification_id,
+    receivedAt: r.received_at,
+    identity: r.identity,
+    duplicateOf: r.duplicate_of,
+    status: r.status,
+    labels: r.labels,
+    annotations: r.annotations,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    generatorURL: r.generator_url,
+    fingerprint: r.fingerprint,
+    groupKey: r.group_key,
+    receiver: r.receiver,
+    externalURL: r.external_url,
+    decidedAt: r.decided_at,
+  };
+}
+
+function toRemediation(r: RemediationRow, transitions: Transition[]): Remediation {
+  return {
+    id: r.id,
+    alertId: r.alert_id,
+    rule: r.rule,
+    targetKey: r.target_key,
+    target: r.target,
+    namespace: r.namespace,
+    phase: r.phase,
+    decision: r.decision,
+    snapshot: r.snapshot,
+    result: r.result,
+    dryRun: r.dry_run,
+    origin: r.origin,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    transitions,
+  };
+}
+
+function toBreaker(r: BreakerRow): Breaker {
+  return {
+    targetKey: r.target_key,
+    open: r.open,
+    reason: r.reason,
+    openedAt: r.opened_at,
+    resetAt: r.reset_at,
+    resetBy: r.reset_by,
+  };
+}

@@ -1,0 +1,576 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { alertIdentity } from '../domain/alert.js';
+import type { AlertStatus, LabelSet, StoredAlert, WebhookAlert } from '../domain/alert.js';
+import type { Decision, StateFields } from '../domain/decision.js';
+import { assertTransition } from '../domain/remediation.js';
+import type { Phase, Remediation, Transition } from '../domain/remediation.js';
+import type { TargetRef } from '../domain/target.js';
+import { decodeCursor, toPage } from './cursor.js';
+import { assertLimit, mergeResult, remediationColumns, SqlConditions, storedEndsAt } from './derive.js';
+import { newId } from './ids.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { pendingMigrations } from './migrations/migration.js';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
+import { ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
+import type {
+  ActionRecord,
+  AlertQuery,
+  Breaker,
+  NewNotification,
+  NewRemediation,
+  Page,
+  RecordedAlert,
+  RemediationQuery,
+  Store,
+  TransitionPatch,
+} from './store.js';
+
+export interface SqliteStoreOptions {
+  /** How long a claimAlert claim holds before another worker may take it over. */
+  claimTtlMs?: number;
+  /** How long a write waits for another connection's write lock (SQLITE_BUSY). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Open (creating it and its parent directory if needed) a SQLite database file, or
+ * `:memory:`. The schema is not touched: call `migrate()` (openStore does).
+ *
+ * Pragmas: WAL (readers never block the writer); `synchronous = FULL`, because intake
+ * answers 2xx only after recordNotification commits and Alertmanager never re-sends
+ * a notification it got a 2xx for: with NORMAL a power loss may drop the last
+ * commits, i.e. acknowledged alerts and journal entries; the extra fsync per commit
+ * is cheap at alert rates. Foreign keys on; busy_timeout so a second connection
+ * (another process, a CLI replay) waits instead of failing at once.
+ *
+ * @example const store = openSqliteStore('data/autoremediator.db'); await store.migrate();
+ */
+export function openSqliteStore(fileOrMemory: string, options: SqliteStoreOptions = {}): SqliteStore {
+  if (fileOrMemory === '') throw new Error('openSqliteStore: empty path (use ":memory:" for an in-memory database)');
+  const memory = fileOrMemory === ':memory:';
+  if (!memory) fs.mkdirSync(path.dirname(path.resolve(fileOrMemory)), { recursive: true });
+  const db = new Database(fileOrMemory);
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    if (!memory) {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`SQLite ${fileOrMemory}: could not switch to WAL (journal_mode is ${String(mode)})`);
+    }
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteStore(db, options);
+}
+
+interface AlertRow {
+  id: string;
+  notification_id: string;
+  received_at: number;
+  identity: string;
+  duplicate_of: string | null;
+  status: AlertStatus;
+  labels: string;
+  annotations: string;
+  starts_at: string;
+  ends_at: string | null;
+  generator_url: string;
+  fingerprint: string;
+  decided_at: number | null;
+  group_key: string;
+  receiver: string;
+  external_url: string;
+}
+
+interface RemediationRow {
+  id: string;
+  alert_id: string | null;
+  rule: string | null;
+  target_key: string | null;
+  target: string | null;
+  namespace: string | null;
+  phase: Phase;
+  decision: string;
+  snapshot: string | null;
+  result: string | null;
+  dry_run: number;
+  origin: Remediation['origin'];
+  created_at: number;
+  updated_at: number;
+}
+
+interface TransitionRow {
+  remediation_id: string;
+  from_phase: Phase | null;
+  to_phase: Phase;
+  at: number;
+  note: string;
+}
+
+interface ActionRow {
+  id: string;
+  rule: string;
+  target_key: string;
+  namespace: string;
+  created_at: number;
+  phase: Phase;
+  dry_run: number;
+  reason: string | null;
+  before_state: string | null;
+  after_state: string | null;
+  undone_at: number | null;
+}
+
+interface BreakerRow {
+  target_key: string;
+  open: number;
+  reason: string;
+  opened_at: number;
+  reset_at: number | null;
+  reset_by: string | null;
+}
+
+const ALERT_SELECT = `
+SELECT a.id, a.notification_id, a.received_at, a.identity, a.duplicate_of, a.status, a.labels,
+       a.annotations, a.starts_at, a.ends_at, a.generator_url, a.fingerprint, a.decided_at,
+       n.group_key, n.receiver, n.external_url
+FROM alerts a JOIN notifications n ON n.id = a.notification_id`;
+
+const REMEDIATION_SELECT = `
+SELECT id, alert_id, rule, target_key, target, namespace, phase, decision, snapshot, result,
+       dry_run, origin, created_at, updated_at
+FROM remediations`;
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+/**
+ * The embedded Store: one SQLite file, one replica. better-sqlite3 is synchronous,
+ * so each method runs to completion without interleaving inside this process;
+ * writes use BEGIN IMMEDIATE so another connection to the same file (a second
+ * process) cannot interleave between a read and the write that depends on it.
+ * `withTargetLock` is in-process only: run one replica on SQLite.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly mutex = new KeyedMutex();
+  private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
+  private readonly claimTtlMs: number;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.claimTtlMs = options.claimTtlMs ?? ALERT_CLAIM_TTL_MS;
+  }
+
+  migrate(): Promise<void> {
+    return this.sync(() => {
+      // Read first: a database that is up to date (or a read-only file) needs no write lock.
+      if (pendingMigrations(SQLITE_MIGRATIONS, this.appliedVersions()).length === 0) return;
+      this.db
+        .transaction(() => {
+          this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
+          for (const m of pendingMigrations(SQLITE_MIGRATIONS, this.appliedVersions())) {
+            this.db.exec(m.sql);
+            this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+          }
+        })
+        .immediate();
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.statements.clear();
+      try {
+        // SQLite's advice for long-lived connections: refresh planner statistics on close.
+        this.db.pragma('optimize');
+      } catch {
+        // a read-only or broken database: nothing to refresh
+      }
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+
+  ping(): Promise<boolean> {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return Promise.resolve(true);
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+
+  recordNotification(n: NewNotification, alerts: WebhookAlert[]): Promise<{ notificationId: string; alerts: RecordedAlert[] }> {
+    return this.sync(() =>
+      this.db
+        .transaction(() => {
+          const notificationId = newId();
+          const receivedAt = n.receivedAt.getTime();
+          this.run(
+            `INSERT INTO notifications (id, received_at, receiver, status, group_key, external_url, truncated_alerts, body)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            notificationId, receivedAt, n.receiver, n.status, n.groupKey, n.externalURL, n.truncatedAlerts, n.body,
+          );
+          const recorded = alerts.map((a): RecordedAlert => {
+            const identity = alertIdentity(a);
+            // Inside BEGIN IMMEDIATE nobody else writes, so this read decides; the
+            // partial unique index makes a second "first" impossible regardless.
+            const first = this.get<{ id: string }>('SELECT id FROM alerts WHERE identity = ? AND duplicate_of IS NULL', identity);
+            const id = newId();
+            this.run(
+              `INSERT INTO alerts (id, notification_id, received_at, identity, duplicate_of, status, alertname, fingerprint,
+                                   labels, annotations, starts_at, ends_at, generator_url)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              id, notificationId, receivedAt, identity, first?.id ?? null, a.status, a.labels.alertname ?? '', a.fingerprint,
+              JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, storedEndsAt(a.endsAt), a.generatorURL,
+            );
+            return { id, identity, duplicateOf: first?.id ?? null };
+          });
+          return { notificationId, alerts: recorded };
+        })
+        .immediate(),
+    );
+  }
+
+  getAlert(id: string): Promise<StoredAlert | null> {
+    return this.sync(() => {
+      const row = this.get<AlertRow>(`${ALERT_SELECT} WHERE a.id = ?`, id);
+      return row ? toStoredAlert(row) : null;
+    });
+  }
+
+  listAlerts(q: AlertQuery): Promise<Page<StoredAlert>> {
+    return this.sync(() => {
+      assertLimit(q.limit);
+      const w = new SqlConditions('sqlite');
+      if (q.status !== undefined) w.add('a.status = ?', q.status);
+      if (q.alertname !== undefined) w.add('a.alertname = ?', q.alertname);
+      if (q.fingerprint !== undefined) w.add('a.fingerprint = ?', q.fingerprint);
+      // As documented on AlertQuery: true = duplicates only, false = first deliveries only.
+      if (q.duplicate !== undefined) w.add(q.duplicate ? 'a.duplicate_of IS NOT NULL' : 'a.duplicate_of IS NULL');
+      if (q.cursor) {
+        const c = decodeCursor(q.cursor);
+        w.add('(a.received_at < ? OR (a.received_at = ? AND a.id < ?))', c.atMs, c.atMs, c.id);
+      }
+      const sql = `${ALERT_SELECT} ${w.sql} ORDER BY a.received_at DESC, a.id DESC LIMIT ${w.bind(q.limit + 1)}`;
+      const rows = this.all<AlertRow>(sql, ...w.params).map(toStoredAlert);
+      return toPage(rows, q.limit, (a) => ({ at: a.receivedAt, id: a.id }));
+    });
+  }
+
+  listUndecidedAlerts(limit: number): Promise<StoredAlert[]> {
+    return this.sync(() => {
+      assertLimit(limit);
+      return this.all<AlertRow>(
+        `${ALERT_SELECT} WHERE a.duplicate_of IS NULL AND a.decided_at IS NULL ORDER BY a.received_at, a.id LIMIT ?`,
+        limit,
+      ).map(toStoredAlert);
+    });
+  }
+
+  markAlertDecided(id: string, at: Date): Promise<boolean> {
+    return this.sync(
+      () => this.run('UPDATE alerts SET decided_at = ? WHERE id = ? AND duplicate_of IS NULL AND decided_at IS NULL', at.getTime(), id).changes === 1,
+    );
+  }
+
+  claimAlert(id: string, owner: string, at: Date): Promise<boolean> {
+    return this.sync(
+      () =>
+        this.run(
+          `UPDATE alerts SET claimed_by = ?, claimed_at = ?
+           WHERE id = ? AND duplicate_of IS NULL AND decided_at IS NULL AND (claimed_at IS NULL OR claimed_at <= ?)`,
+          owner, at.getTime(), id, at.getTime() - this.claimTtlMs,
+        ).changes === 1,
+    );
+  }
+
+  createRemediation(r: NewRemediation): Promise<Remediation> {
+    return this.sync(() => {
+      const c = remediationColumns(r);
+      const id = newId();
+      const at = r.at.getTime();
+      this.db
+        .transaction(() => {
+          this.run(
+            `INSERT INTO remediations (id, alert_id, rule, target_key, target, namespace, phase, outcome, reason, is_action,
+                                       decision, before_state, after_state, snapshot, result, dry_run, origin, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+            id, r.alertId, c.rule, r.targetKey, json(r.target), c.namespace, r.phase, c.outcome, c.reason, c.isAction ? 1 : 0,
+            JSON.stringify(r.decision), json(c.before), json(c.after), json(r.snapshot), r.dryRun ? 1 : 0, r.origin, at, at,
+          );
+          this.run(
+            'INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note) VALUES (?, 1, NULL, ?, ?, ?)',
+            id, r.phase, at, r.note,
+          );
+        })
+        .immediate();
+      return this.loadRemediation(id)!;
+    });
+  }
+
+  transitionRemediation(id: string, from: Phase, to: Phase, patch: TransitionPatch, at: Date): Promise<Remediation> {
+    return this.sync(() => {
+      assertTransition(from, to);
+      this.db
+        .transaction(() => {
+          const row = this.get<{ phase: Phase; snapshot: string | null; result: string | null }>(
+            'SELECT phase, snapshot, result FROM remediations WHERE id = ?',
+            id,
+          );
+          if (!row) throw new StaleTransitionError(id, from, null);
+          if (row.phase !== from) throw new StaleTransitionError(id, from, row.phase);
+          const result = mergeResult(parse<Record<string, unknown>>(row.result), patch.result);
+          const snapshot = patch.snapshot === undefined ? row.snapshot : json(patch.snapshot);
+          this.run(
+            `UPDATE remediations SET phase = ?, snapshot = ?, result = ?, updated_at = ?,
+                    undone_at = CASE WHEN ? = 'rolled_back' THEN ? ELSE undone_at END
+             WHERE id = ? AND phase = ?`,
+            to, snapshot, json(result), at.getTime(), to, at.getTime(), id, from,
+          );
+          this.run(
+            `INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note)
+             SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM remediation_transitions WHERE remediation_id = ?`,
+            id, from, to, at.getTime(), patch.note, id,
+          );
+        })
+        .immediate();
+      return this.loadRemediation(id)!;
+    });
+  }
+
+  mergeRemediationResult(id: string, result: Record<string, unknown>, at: Date): Promise<void> {
+    return this.sync(() => {
+      this.db
+        .transaction(() => {
+          const row = this.get<{ result: string | null }>('SELECT result FROM remediations WHERE id = ?', id);
+          if (!row) throw new Error(`remediation ${id} not found`);
+          const merged = mergeResult(parse<Record<string, unknown>>(row.result), result);
+          this.run('UPDATE remediations SET result = ?, updated_at = ? WHERE id = ?', json(merged), at.getTime(), id);
+        })
+        .immediate();
+    });
+  }
+
+  getRemediation(id: string): Promise<Remediation | null> {
+    return this.sync(() => this.loadRemediation(id));
+  }
+
+  listRemediations(q: RemediationQuery): Promise<Page<Remediation>> {
+    return this.sync(() => {
+      assertLimit(q.limit);
+      const w = new SqlConditions('sqlite');
+      const filters: [string, unknown][] = [
+        ['target_key', q.targetKey],
+        ['rule', q.rule],
+        ['phase', q.phase],
+        ['alert_id', q.alertId],
+        ['outcome', q.outcome],
+        ['reason', q.reason],
+      ];
+      for (const [column, value] of filters) if (value !== undefined) w.add(`${column} = ?`, value);
+      if (q.cursor) {
+        const c = decodeCursor(q.cursor);
+        w.add('(created_at < ? OR (created_at = ? AND id < ?))', c.atMs, c.atMs, c.id);
+      }
+      const rows = this.all<RemediationRow>(
+        `${REMEDIATION_SELECT} ${w.sql} ORDER BY created_at DESC, id DESC LIMIT ${w.bind(q.limit + 1)}`,
+        ...w.params,
+      );
+      return toPage(this.withTransitions(rows), q.limit, (r) => ({ at: r.createdAt, id: r.id }));
+    });
+  }
+
+  listRemediationsInPhases(phases: readonly Phase[]): Promise<Remediation[]> {
+    return this.sync(() => {
+      if (phases.length === 0) return [];
+      const rows = this.all<RemediationRow>(
+        `${REMEDIATION_SELECT} WHERE phase IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
+        JSON.stringify(phases),
+      );
+      return this.withTransitions(rows);
+    });
+  }
+
+  actionHistory(q: { since: Date; targetKey?: string; namespace?: string; rule?: string }): Promise<ActionRecord[]> {
+    return this.sync(() => {
+      // `is_action = 1` written literally, so that SQLite picks the partial indexes.
+      const w = new SqlConditions('sqlite').add('is_action = 1').add('created_at >= ?', q.since.getTime());
+      if (q.targetKey !== undefined) w.add('target_key = ?', q.targetKey);
+      if (q.namespace !== undefined) w.add('namespace = ?', q.namespace);
+      if (q.rule !== undefined) w.add('rule = ?', q.rule);
+      const rows = this.all<ActionRow>(
+        `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at
+         FROM remediations ${w.sql} ORDER BY created_at DESC, id DESC`,
+        ...w.params,
+      );
+      return rows.map(
+        (r): ActionRecord => ({
+          remediationId: r.id,
+          rule: r.rule,
+          targetKey: r.target_key,
+          namespace: r.namespace,
+          at: new Date(r.created_at),
+          phase: r.phase,
+          dryRun: r.dry_run === 1 || r.reason === 'dry-run',
+          before: parse<StateFields>(r.before_state) ?? {},
+          after: parse<StateFields>(r.after_state) ?? {},
+          undoneAt: dateOrNull(r.undone_at),
+        }),
+      );
+    });
+  }
+
+  getBreaker(targetKey: string): Promise<Breaker | null> {
+    return this.sync(() => {
+      const row = this.get<BreakerRow>('SELECT * FROM breakers WHERE target_key = ?', targetKey);
+      return row ? toBreaker(row) : null;
+    });
+  }
+
+  openBreaker(targetKey: string, reason: string, at: Date): Promise<void> {
+    return this.sync(() => {
+      // Re-opening an open breaker keeps its openedAt; opening a reset one starts afresh.
+      this.run(
+        `INSERT INTO breakers (target_key, open, reason, opened_at, reset_at, reset_by) VALUES (?, 1, ?, ?, NULL, NULL)
+         ON CONFLICT (target_key) DO UPDATE SET
+           reason = excluded.reason,
+           opened_at = CASE WHEN breakers.open = 1 THEN breakers.opened_at ELSE excluded.opened_at END,
+           reset_at = CASE WHEN breakers.open = 1 THEN breakers.reset_at ELSE NULL END,
+           reset_by = CASE WHEN breakers.open = 1 THEN breakers.reset_by ELSE NULL END,
+           open = 1`,
+        targetKey, reason, at.getTime(),
+      );
+    });
+  }
+
+  resetBreaker(targetKey: string, by: string, at: Date): Promise<boolean> {
+    return this.sync(
+      () => this.run('UPDATE breakers SET open = 0, reset_at = ?, reset_by = ? WHERE target_key = ? AND open = 1', at.getTime(), by, targetKey).changes === 1,
+    );
+  }
+
+  listBreakers(): Promise<Breaker[]> {
+    return this.sync(() => this.all<BreakerRow>('SELECT * FROM breakers ORDER BY open DESC, opened_at DESC, target_key').map(toBreaker));
+  }
+
+  withTargetLock<T>(targetKey: string, fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(targetKey, fn);
+  }
+
+  /** Runs synchronous database work as a promise; a throw becomes a rejection. */
+  private sync<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve) => resolve(fn()));
+  }
+
+  private stmt(sql: string): Database.Statement<unknown[], unknown> {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare<unknown[], unknown>(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private get<R>(sql: string, ...params: unknown[]): R | undefined {
+    return this.stmt(sql).get(...params) as R | undefined;
+  }
+
+  private all<R>(sql: string, ...params: unknown[]): R[] {
+    return this.stmt(sql).all(...params) as R[];
+  }
+
+  private run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.stmt(sql).run(...params);
+  }
+
+  private appliedVersions(): Set<number> {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    if (!exists) return new Set();
+    return new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  }
+
+  private loadRemediation(id: string): Remediation | null {
+    const row = this.get<RemediationRow>(`${REMEDIATION_SELECT} WHERE id = ?`, id);
+    return row ? (this.withTransitions([row])[0] ?? null) : null;
+  }
+
+  private withTransitions(rows: RemediationRow[]): Remediation[] {
+    if (rows.length === 0) return [];
+    const transitions = new Map<string, Transition[]>();
+    const all = this.all<TransitionRow>(
+      `SELECT remediation_id, from_phase, to_phase, at, note FROM remediation_transitions
+       WHERE remediation_id IN (SELECT value FROM json_each(?)) ORDER BY remediation_id, seq`,
+      JSON.stringify(rows.map((r) => r.id)),
+    );
+    for (const t of all) {
+      const list = transitions.get(t.remediation_id) ?? [];
+      list.push({ from: t.from_phase, to: t.to_phase, at: new Date(t.at), note: t.note });
+      transitions.set(t.remediation_id, list);
+    }
+    return rows.map((r) => toRemediation(r, transitions.get(r.id) ?? []));
+  }
+}
+
+function toStoredAlert(r: AlertRow): StoredAlert {
+  return {
+    id: r.id,
+    notificationId: r.notification_id,
+    receivedAt: new Date(r.received_at),
+    identity: r.identity,
+    duplicateOf: r.duplicate_of,
+    status: r.status,
+    labels: JSON.parse(r.labels) as LabelSet,
+    annotations: JSON.parse(r.annotations) as LabelSet,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    generatorURL: r.generator_url,
+    fingerprint: r.fingerprint,
+    groupKey: r.group_key,
+    receiver: r.receiver,
+    externalURL: r.external_url,
+    decidedAt: dateOrNull(r.decided_at),
+  };
+}
+
+function toRemediation(r: RemediationRow, transitions: Transition[]): Remediation {
+  return {
+    id: r.id,
+    alertId: r.alert_id,
+    rule: r.rule,
+    targetKey: r.target_key,
+    target: parse<TargetRef>(r.target),
+    namespace: r.namespace,
+    phase: r.phase,
+    decision: JSON.parse(r.decision) as Decision,
+    snapshot: parse<Record<string, unknown>>(r.snapshot),
+    result: parse<Record<string, unknown>>(r.result),
+    dryRun: r.dry_run === 1,
+    origin: r.origin,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    transitions,
+  };
+}
+
+function toBreaker(r: BreakerRow): Breaker {
+  return {
+    targetKey: r.target_key,
+    open: r.open === 1,
+    reason: r.reason,
+    openedAt: new Date(r.opened_at),
+    resetAt: dateOrNull(r.reset_at),
+    resetBy: r.reset_by,
+  };
+}
