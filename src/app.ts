@@ -11,7 +11,9 @@ import { systemClock, type Clock } from './platform/clock.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { Engine } from './remediation/engine.js';
-import { noValidation, type RemediationListener, type Validator } from './remediation/runner.js';
+import type { RemediationListener, Validator } from './remediation/runner.js';
+import { PrometheusSource } from './validation/prometheus.js';
+import { ClusterValidator } from './validation/validator.js';
 import { RuleTableWatcher } from './rule-table/watcher.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -70,7 +72,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     store,
     rules: () => rules.current(),
     cluster: deps.cluster,
-    validator: deps.validator ?? noValidation,
+    validator:
+      deps.validator ??
+      new ClusterValidator({
+        readObject: (t) => deps.cluster.readObject(t),
+        metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl) : null,
+        clock,
+        logger,
+        pollMs: config.readinessPollMs,
+      }),
+    breaker: config.breaker,
+    onBreakerOpen: () => {
+      void store.listBreakers().then((b) => metrics.breakersOpen.set(b.filter((x) => x.open).length));
+    },
     clock,
     logger,
     metrics,
@@ -118,6 +132,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     rules,
     metrics,
     async start() {
+      const resumed = await engine.resume();
+      if (resumed > 0) logger.info({ resumed }, 'resuming remediations left in flight');
       await sweep();
       metrics.breakersOpen.set((await store.listBreakers()).filter((b) => b.open).length);
       sweepTimer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);

@@ -74,6 +74,10 @@ export class KubeCluster implements ClusterPort {
     }
   }
 
+  async readObject(target: TargetRef): Promise<Record<string, unknown>> {
+    return (await this.ctx.kube.getObject(target)) as unknown as Record<string, unknown>;
+  }
+
   async apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
     try {
       const applied = await kindOf(action).apply(this.ctx, decision, action);

@@ -15,6 +15,7 @@ export function unconfiguredCluster(detail: string): ClusterPort {
   const fail = () => Promise.resolve({ ok: false as const, retryable: false, reason: 'unavailable' as const, detail });
   return {
     readState: () => Promise.reject(new Error(detail)),
+    readObject: () => Promise.reject(new Error(detail)),
     apply: fail,
     restore: fail,
   };

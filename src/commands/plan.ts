@@ -44,6 +44,7 @@ export async function runPlan(payload: Buffer, rulesDir: string): Promise<number
     queueCapacity: 1,
     concurrency: 1,
     instanceId: 'plan',
+    breaker: config.breaker,
   });
   process.stdout.write(`rules: ${rulesDir} (${rules.status().ruleCount} rules, version ${rules.status().version.slice(0, 12)}); cluster: ${description}\n`);
   for (const alert of notification.alerts) {

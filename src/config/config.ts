@@ -100,6 +100,21 @@ const envSchema = z.object({
   BUDGET_PER_NAMESPACE: budget('BUDGET_PER_NAMESPACE'),
   BUDGET_GLOBAL: budget('BUDGET_GLOBAL'),
   PUBLIC_URL: z.string().url().optional(),
+  PROMETHEUS_URL: z.string().url().optional(),
+  BREAKER_ROLLBACKS: int('BREAKER_ROLLBACKS', 1, 1000),
+  BREAKER_WINDOW: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const ms = parseDuration(v);
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `BREAKER_WINDOW must be a duration like 1h, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  READINESS_POLL_MS: int('READINESS_POLL_MS', 10, 60_000),
 });
 
 export interface Config {
@@ -128,6 +143,10 @@ export interface Config {
   budgets: { namespace: { max: number; windowMs: number }; global: { max: number; windowMs: number } };
   /** Base URL people use to reach the API, for links in notifications. */
   publicUrl: string | null;
+  /** Prometheus for validation checks; null: rules with checks end inconclusive. */
+  prometheusUrl: string | null;
+  breaker: { rollbacks: number; windowMs: number };
+  readinessPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -192,5 +211,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       global: e.BUDGET_GLOBAL ?? { max: 30, windowMs: 600_000 },
     },
     publicUrl: e.PUBLIC_URL ?? null,
+    prometheusUrl: e.PROMETHEUS_URL ?? null,
+    breaker: { rollbacks: e.BREAKER_ROLLBACKS ?? 3, windowMs: e.BREAKER_WINDOW ?? 3_600_000 },
+    readinessPollMs: e.READINESS_POLL_MS ?? 1000,
   };
 }

@@ -56,6 +56,8 @@ export type ApplyFailureReason = (typeof APPLY_FAILURE_REASONS)[number];
  */
 export interface ClusterPort {
   readState(target: TargetRef, action: ActionSpec): Promise<TargetState>;
+  /** The target object as the API returns it (for rollout readiness); rejects when it cannot be read. */
+  readObject(target: TargetRef): Promise<Record<string, unknown>>;
   /** Apply an act decision, with a resourceVersion precondition; never throws. */
   apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome>;
   /** Put the target back to the snapshot taken by apply; never throws. */

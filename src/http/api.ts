@@ -11,6 +11,7 @@ import type { Engine } from '../remediation/engine.js';
 import type { Clock } from '../platform/clock.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Store } from '../store/store.js';
+import { InvalidCursorError } from '../store/cursor.js';
 import { HttpError } from './errors.js';
 import { parseNotification, requireJson } from './intake.js';
 import { formatPath, type WebhookLimits } from './webhook-schema.js';
@@ -26,7 +27,7 @@ export interface ReloadStatusView {
 
 export interface ApiDeps {
   store: Store;
-  engine: Pick<Engine, 'evaluate'>;
+  engine: Pick<Engine, 'evaluate' | 'rollbackByHand'>;
   rules: { current(): RuleTable; status(): ReloadStatusView };
   clock: Clock;
   metrics: Metrics;
@@ -74,7 +75,9 @@ const replayBody = z.union([
 const wrap =
   (fn: (req: Request, res: express.Response) => Promise<void>): RequestHandler =>
   (req, res, next) => {
-    fn(req, res).catch(next);
+    fn(req, res).catch((err: unknown) => {
+      next(err instanceof InvalidCursorError ? new HttpError(400, 'invalid-query', `query parameter cursor: ${err.message}`, { field: 'cursor' }) : err);
+    });
   };
 
 export function apiRouter(deps: ApiDeps, auth: RequestHandler): Router {
@@ -134,6 +137,15 @@ export function apiRouter(deps: ApiDeps, auth: RequestHandler): Router {
       const rem = await store.getRemediation(id);
       if (!rem) throw new HttpError(404, 'not-found', `no remediation with id ${id}`);
       res.json(rem);
+    }),
+  );
+
+  router.post(
+    '/api/v1/remediations/:id/rollback',
+    wrap(async (req, res) => {
+      const actor = typeof req.headers['x-actor'] === 'string' ? req.headers['x-actor'].slice(0, 100) : 'api';
+      const rem = await engine.rollbackByHand(String(req.params.id), actor);
+      res.status(rem.phase === 'rolled_back' ? 200 : 502).json(rem);
     }),
   );
 

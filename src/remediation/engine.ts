@@ -6,7 +6,7 @@
 import type { LabelSet, StoredAlert } from '../domain/alert.js';
 import type { ClusterPort, TargetState } from '../domain/cluster.js';
 import type { TargetRef } from '../domain/target.js';
-import { isAct, type Decision, type SkipDecision } from '../domain/decision.js';
+import { isAct, type ActDecision, type Decision, type SkipDecision } from '../domain/decision.js';
 import type { Remediation } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../domain/rule.js';
 import { targetKey } from '../domain/target.js';
@@ -19,7 +19,9 @@ import type { ActionSpec } from '../rule-table/schema.js';
 import type { Store } from '../store/store.js';
 import { BoundedQueue } from './queue.js';
 import { renderRule } from './render.js';
-import { Runner, type RemediationListener, type Validator } from './runner.js';
+import { actionOf, MANUAL_ROLLBACK, Runner, type BreakerPolicy, type RemediationListener, type Validator } from './runner.js';
+import { snapshotFromDecision, stateShows } from './resume.js';
+import { HttpError } from '../http/errors.js';
 
 export interface EngineDeps {
   store: Store;
@@ -35,6 +37,8 @@ export interface EngineDeps {
   /** Identifies this process in alert claims (several replicas share one store). */
   instanceId: string;
   listeners?: RemediationListener[];
+  breaker: BreakerPolicy;
+  onBreakerOpen?: (targetKey: string, reason: string) => void;
 }
 
 /** An alert as the engine decides it: stored, or posted to replay. */
@@ -160,13 +164,14 @@ export class Engine {
       if (!opts.record) return { decision, remediation: null, run: false };
       let rem = await this.record(alert, decision, opts, key);
       if (!isAct(decision)) return { decision, remediation: rem, run: false };
-      rem = await this.runner.apply(rem, action);
+      const baseline = rule.validate?.checks.length && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
+      rem = await this.runner.apply(rem, action, baseline);
       return { decision, remediation: rem, run: rem.phase === 'validating' };
     };
     const planned = opts.record ? await this.deps.store.withTargetLock(key, plan) : await plan();
     if (!planned.run || !planned.remediation) return planned;
     // Validation runs outside the lock; the planner's in-progress check keeps other runs off the target.
-    const finished = this.track(this.runner.validate(planned.remediation, rule, action));
+    const finished = this.track(this.runner.validate(planned.remediation, rule));
     return { decision: planned.decision, remediation: await finished };
   }
 
@@ -220,12 +225,75 @@ export class Engine {
     return rem;
   }
 
+  /** Resume every run left in a non-terminal phase; returns how many were picked up. */
+  async resume(): Promise<number> {
+    const runs = await this.deps.store.listRemediationsInPhases(ACTIVE);
+    for (const rem of runs) {
+      void this.track(
+        this.resumeOne(rem).catch((err: unknown) => {
+          this.deps.logger.error({ err, remediation: rem.id }, 'resuming a remediation failed; it stays in its phase until the next start');
+        }),
+      );
+    }
+    return runs.length;
+  }
+
+  private async resumeOne(rem: Remediation): Promise<Remediation> {
+    const { store, logger, cluster } = this.deps;
+    const rule = this.deps.rules().rules.find((r) => r.name === rem.rule) ?? null;
+    const log = logger.child({ remediation: rem.id, rule: rem.rule, target: rem.targetKey });
+    log.info(`resuming remediation ${rem.id} from ${rem.phase}`);
+    const key = rem.targetKey ?? `remediation/${rem.id}`;
+    if (rem.phase === 'validating') return this.runner.validate(rem, rule);
+    if (rem.phase === 'rolling_back') return this.runner.rollback(rem);
+    const current = await store.withTargetLock(key, async () => {
+      if (rem.phase === 'planned') {
+        // Nothing was applied (applying is stored before the side effect). Re-render and apply; apply re-reads and refuses if the world moved.
+        const alert = rem.alertId ? await store.getAlert(rem.alertId) : null;
+        const rendered = rule && alert ? renderRule(rule, alert) : null;
+        if (!rendered?.ok) return this.runner.transition(rem, 'failed', { note: 'interrupted before apply and cannot be re-planned (rule or alert gone); nothing was changed' });
+        return this.runner.apply(rem, rendered.action);
+      }
+      // applying: did the change happen before the crash? The live state tells.
+      const action = actionOf(rem);
+      const decision = rem.decision as ActDecision;
+      let state;
+      try {
+        state = await cluster.readState(decision.target, action);
+      } catch (err) {
+        throw new Error(`cannot read ${key} to resume: ${(err as Error).message}`);
+      }
+      const after = stateShows(state, decision.after, action);
+      if (after === true) {
+        return this.runner.applied(rem, `resumed after a restart: the change was already applied (${JSON.stringify(decision.after)})`, snapshotFromDecision(decision, action), decision.after);
+      }
+      if (stateShows(state, decision.before, action) === true) return this.runner.performApply(rem);
+      const why = after === 'unknown' ? `cannot tell from the live state whether the ${action.type} happened` : 'the target is in neither the planned before nor after state';
+      return this.runner.transition(rem, 'failed', { note: `interrupted while applying; ${why}; not applied again` });
+    });
+    return current.phase === 'validating' ? this.runner.validate(current, rule) : current;
+  }
+
+  /** POST /api/v1/remediations/:id/rollback: undo a succeeded run by hand. */
+  async rollbackByHand(id: string, actor: string): Promise<Remediation> {
+    const { store } = this.deps;
+    const rem = await store.getRemediation(id);
+    if (!rem) throw new HttpError(404, 'not-found', `no remediation with id ${id}`);
+    if (rem.phase !== 'succeeded') throw new HttpError(409, 'wrong-phase', `remediation ${id} is ${rem.phase}; only a succeeded remediation can be rolled back by hand`);
+    return store.withTargetLock(rem.targetKey ?? id, async () => {
+      const rolling = await this.runner.transition(rem, 'rolling_back', { note: `${MANUAL_ROLLBACK} requested by ${actor}` });
+      return this.runner.rollback(rolling, { countsForBreaker: false });
+    });
+  }
+
   private track<T>(p: Promise<T>): Promise<T> {
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p)).catch(() => {});
     return p;
   }
 }
+
+export const ACTIVE: readonly Remediation['phase'][] = ['planned', 'applying', 'validating', 'rolling_back'];
 
 function toInput(a: StoredAlert): AlertInput {
   return { id: a.id, status: a.status, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, fingerprint: a.fingerprint };

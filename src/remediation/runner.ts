@@ -2,6 +2,7 @@
  * The order of a remediation's steps, written once, top to bottom. Each
  * transition is stored before the next side effect starts (the journal).
  */
+import type { LabelSet } from '../domain/alert.js';
 import type { ApplyOutcome, ClusterPort } from '../domain/cluster.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { Phase, Remediation } from '../domain/remediation.js';
@@ -23,6 +24,8 @@ export interface ValidationOutcome {
 
 /** Checks that the target got better after an action; never throws (errors are data). */
 export interface Validator {
+  /** Measure each check once just before the action; stored with the run as its baseline. */
+  baseline?(rule: Rule, alert: { labels: LabelSet; annotations: LabelSet }): Promise<Record<string, unknown>>;
   validate(rem: Remediation, rule: Rule | null, action: ActionSpec): Promise<ValidationOutcome>;
 }
 
@@ -38,7 +41,17 @@ export interface RemediationListener {
   onTransition(e: RemediationEvent): void;
 }
 
+export interface BreakerPolicy {
+  /** Open a target's breaker after this many rollbacks … */
+  rollbacks: number;
+  /** … within this window. A failed rollback opens it at once. */
+  windowMs: number;
+}
+
 export interface RunnerDeps {
+  breaker: BreakerPolicy;
+  /** Called when a breaker opens (metrics, the loud Slack message). */
+  onBreakerOpen?: (targetKey: string, reason: string) => void;
   store: Store;
   cluster: ClusterPort;
   validator: Validator;
@@ -72,23 +85,36 @@ export class Runner {
    * planned → applying → (apply) → validating. Runs under the target lock: plan
    * and apply never interleave with another run on the same target.
    */
-  async apply(rem: Remediation, action: ActionSpec): Promise<Remediation> {
+  async apply(rem: Remediation, action: ActionSpec, baseline: Record<string, unknown> = {}): Promise<Remediation> {
     const decision = rem.decision as ActDecision;
-    let current = await this.transition(rem, 'applying', { note: decision.explanation });
-    const outcome: ApplyOutcome = await this.deps.cluster.apply(decision, action, rem.id);
+    // Stored before the side effect: after a crash, resume knows what was about to be applied.
+    const applying = await this.transition(rem, 'applying', { note: decision.explanation, snapshot: { action }, result: { baseline } });
+    return this.performApply(applying);
+  }
+
+  /** The side effect of `applying`, then → validating or → failed. */
+  async performApply(rem: Remediation): Promise<Remediation> {
+    const action = actionOf(rem);
+    const outcome: ApplyOutcome = await this.deps.cluster.apply(rem.decision as ActDecision, action, rem.id);
     if (!outcome.ok) {
-      return this.transition(current, 'failed', { note: `apply failed (${outcome.reason}): ${outcome.detail}`, result: { apply: { ok: false, reason: outcome.reason, detail: outcome.detail } } });
+      return this.transition(rem, 'failed', { note: `apply failed (${outcome.reason}): ${outcome.detail}`, result: { apply: { ok: false, reason: outcome.reason, detail: outcome.detail } } });
     }
-    current = await this.transition(current, 'validating', {
-      note: outcome.detail,
-      snapshot: outcome.snapshot,
-      result: { apply: { ok: true, detail: outcome.detail, applied: outcome.applied, at: this.deps.clock.now().toISOString() } },
+    return this.applied(rem, outcome.detail, outcome.snapshot, outcome.applied);
+  }
+
+  /** applying → validating, with the snapshot restore needs. */
+  async applied(rem: Remediation, detail: string, snapshot: Record<string, unknown>, applied: Record<string, unknown>): Promise<Remediation> {
+    return this.transition(rem, 'validating', {
+      note: detail,
+      // The rendered action travels with the snapshot: a rollback, a resume or a manual undo restores it even after the rule changed.
+      snapshot: { ...snapshot, action: actionOf(rem) },
+      result: { apply: { ok: true, detail, applied, at: this.deps.clock.now().toISOString() } },
     });
-    return current;
   }
 
   /** validating → succeeded, or → rolling_back → rolled_back | failed. Runs outside the target lock. */
-  async validate(rem: Remediation, rule: Rule | null, action: ActionSpec): Promise<Remediation> {
+  async validate(rem: Remediation, rule: Rule | null): Promise<Remediation> {
+    const action = actionOf(rem);
     const v = await this.deps.validator.validate(rem, rule, action);
     const result = { validation: { outcome: v.outcome, summary: v.summary, ...v.details } };
     const rollbackOnInconclusive = rule?.validate?.onInconclusive === 'rollback';
@@ -96,20 +122,60 @@ export class Runner {
       return this.transition(rem, 'succeeded', { note: v.summary, result });
     }
     const rolling = await this.transition(rem, 'rolling_back', { note: v.summary, result });
-    return this.rollback(rolling, action);
+    return this.rollback(rolling);
   }
 
-  /** rolling_back → rolled_back | failed, restoring the snapshot with a precondition. */
-  async rollback(rem: Remediation, action: ActionSpec): Promise<Remediation> {
-    if (!rem.target || !rem.snapshot) {
-      return this.transition(rem, 'failed', { note: 'rollback impossible: no snapshot was recorded' });
+  /**
+   * rolling_back → rolled_back | failed, restoring the snapshot with a
+   * precondition. A failed rollback, or the K-th rollback of a target within the
+   * window, opens the target's breaker.
+   */
+  async rollback(rem: Remediation, opts: { countsForBreaker: boolean } = { countsForBreaker: true }): Promise<Remediation> {
+    const action = rem.snapshot ? actionOf(rem) : null;
+    if (!rem.target || !rem.snapshot || !action) {
+      const failed = await this.transition(rem, 'failed', { note: 'rollback impossible: no snapshot was recorded' });
+      await this.openBreaker(failed, 'rollback impossible: no snapshot');
+      return failed;
     }
     const outcome = await this.deps.cluster.restore(rem.target, action, rem.snapshot, rem.id);
     if (!outcome.ok) {
-      return this.transition(rem, 'failed', { note: `rollback failed (${outcome.reason}): ${outcome.detail}`, result: { rollback: { ok: false, reason: outcome.reason, detail: outcome.detail } } });
+      const failed = await this.transition(rem, 'failed', { note: `rollback failed (${outcome.reason}): ${outcome.detail}`, result: { rollback: { ok: false, reason: outcome.reason, detail: outcome.detail } } });
+      await this.openBreaker(failed, `rollback of remediation ${rem.id} failed: ${outcome.detail}`);
+      return failed;
     }
-    return this.transition(rem, 'rolled_back', { note: outcome.detail, result: { rollback: { ok: true, detail: outcome.detail } } });
+    const done = await this.transition(rem, 'rolled_back', { note: outcome.detail, result: { rollback: { ok: true, detail: outcome.detail } } });
+    if (opts.countsForBreaker) await this.maybeOpenBreaker(done);
+    return done;
   }
+
+  private async maybeOpenBreaker(rem: Remediation): Promise<void> {
+    const { store, clock, breaker } = this.deps;
+    if (!rem.targetKey) return;
+    const since = clock.now().getTime() - breaker.windowMs;
+    const recent = await store.listRemediations({ targetKey: rem.targetKey, phase: 'rolled_back', limit: breaker.rollbacks * 2 });
+    // Rollbacks asked for by a person do not count: the breaker is about the automation failing.
+    const inWindow = recent.items.filter((r) => r.origin !== 'manual' && r.updatedAt.getTime() >= since && !r.transitions.some((x) => x.note.startsWith(MANUAL_ROLLBACK))).length;
+    if (inWindow >= breaker.rollbacks) {
+      await this.openBreaker(rem, `${inWindow} rollbacks of ${rem.targetKey} within ${Math.round(breaker.windowMs / 60_000)} min`);
+    }
+  }
+
+  private async openBreaker(rem: Remediation, reason: string): Promise<void> {
+    if (!rem.targetKey) return;
+    await this.deps.store.openBreaker(rem.targetKey, reason, this.deps.clock.now());
+    this.deps.logger.warn({ remediation: rem.id, rule: rem.rule, target: rem.targetKey, reason }, `breaker opened for ${rem.targetKey}`);
+    this.deps.onBreakerOpen?.(rem.targetKey, reason);
+  }
+}
+
+/** Notes of manual rollbacks start with this. */
+export const MANUAL_ROLLBACK = 'manual rollback';
+
+/** The rendered action a run applied (stored with its snapshot). */
+export function actionOf(rem: Remediation): ActionSpec {
+  const a = rem.snapshot?.action as ActionSpec | undefined;
+  if (!a) throw new Error(`remediation ${rem.id} has no recorded action`);
+  return a;
 }
 
 /** Passes at once; used when a rule configures no validation. */

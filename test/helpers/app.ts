@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../../src/platform/logger.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { REPO_ROOT } from './fixtures.js';
+import type { Validator } from '../../src/remediation/runner.js';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abc';
@@ -19,7 +20,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(opts: { cluster: ClusterPort; env?: Record<string, string>; clock?: Clock; logger?: Logger }): Promise<TestApp> {
+export async function buildTestApp(opts: { cluster: ClusterPort; env?: Record<string, string>; clock?: Clock; logger?: Logger; validator?: Validator }): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'autoremediator-test-'));
   const config = loadConfig({
     WEBHOOK_TOKEN,
@@ -37,6 +38,7 @@ export async function buildTestApp(opts: { cluster: ClusterPort; env?: Record<st
     metrics: createMetrics(false),
     watchRules: false,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.validator ? { validator: opts.validator } : {}),
   });
   return {
     app,

@@ -27,6 +27,21 @@ export class FakeCluster implements ClusterPort {
     return Promise.resolve(s ? structuredClone(s) : { found: false, detail: `${target.kind} ${target.namespace}/${target.name} not found` });
   }
 
+  /** A Deployment that is always fully rolled out (readiness passes at once), unless `notReady` names it. */
+  readonly notReady = new Set<string>();
+  readObject(target: TargetRef): Promise<Record<string, unknown>> {
+    const s = this.states.get(targetKey(target));
+    if (!s) return Promise.reject(new Error(`${targetKey(target)} not found`));
+    const replicas = s.replicas ?? 1;
+    const ready = this.notReady.has(targetKey(target)) ? 0 : replicas;
+    return Promise.resolve({
+      kind: target.kind,
+      metadata: { name: target.name, generation: 1 },
+      spec: { replicas, instances: replicas },
+      status: { observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: ready, availableReplicas: ready, readyInstances: ready },
+    });
+  }
+
   apply(decision: ActDecision, _action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
     const key = targetKey(decision.target);
     if (this.nextApplyFailure) {
@@ -45,8 +60,17 @@ export class FakeCluster implements ClusterPort {
     return Promise.resolve({ ok: true, detail: `applied ${JSON.stringify(decision.after)}`, snapshot: { ...decision.before }, applied: { ...decision.after } });
   }
 
+  nextRestoreFailure: Extract<ApplyOutcome, { ok: false }> | null = null;
+
   restore(target: TargetRef, _action: ActionSpec, snapshot: Record<string, unknown>): Promise<ApplyOutcome> {
+    if (this.nextRestoreFailure) {
+      const f = this.nextRestoreFailure;
+      this.nextRestoreFailure = null;
+      return Promise.resolve(f);
+    }
     this.restored.push({ key: targetKey(target), snapshot });
+    const s = this.states.get(targetKey(target));
+    if (s && typeof snapshot.replicas === 'number') s.replicas = snapshot.replicas;
     return Promise.resolve({ ok: true, detail: `restored ${JSON.stringify(snapshot)}`, snapshot, applied: snapshot });
   }
 }

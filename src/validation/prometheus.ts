@@ -1,0 +1,54 @@
+/**
+ * A Prometheus instant-query provider that never throws: a transport error, an
+ * error answer, an empty result or NaN is a measurement error with a message.
+ */
+import axios, { type AxiosInstance } from 'axios';
+
+export type QueryResult = { ok: true; value: number } | { ok: false; error: string };
+
+export interface MetricsSource {
+  query(promql: string): Promise<QueryResult>;
+}
+
+interface PromResponse {
+  status: 'success' | 'error';
+  error?: string;
+  data?: { resultType: 'scalar' | 'vector' | 'matrix' | 'string'; result: unknown };
+}
+
+export class PrometheusSource implements MetricsSource {
+  private readonly http: AxiosInstance;
+
+  constructor(baseUrl: string, timeoutMs = 10_000) {
+    this.http = axios.create({ baseURL: baseUrl.replace(/\/$/, ''), timeout: timeoutMs, validateStatus: () => true });
+  }
+
+  async query(promql: string): Promise<QueryResult> {
+    let res;
+    try {
+      res = await this.http.get<PromResponse>('/api/v1/query', { params: { query: promql } });
+    } catch (err) {
+      return { ok: false, error: `Prometheus unreachable: ${(err as Error).message}` };
+    }
+    const body = res.data;
+    if (res.status !== 200 || body?.status !== 'success') {
+      return { ok: false, error: `Prometheus answered ${res.status}: ${body?.error ?? 'no error text'}` };
+    }
+    return parseResult(body.data);
+  }
+}
+
+export function parseResult(data: PromResponse['data']): QueryResult {
+  if (!data) return { ok: false, error: 'no data in the answer' };
+  let raw: unknown;
+  if (data.resultType === 'scalar') raw = (data.result as [number, string])[1];
+  else if (data.resultType === 'vector') {
+    const series = data.result as Array<{ value: [number, string] }>;
+    if (series.length === 0) return { ok: false, error: 'the query returned no data (empty vector)' };
+    if (series.length > 1) return { ok: false, error: `the query returned ${series.length} series; it must return one (aggregate it, e.g. sum(...) or max(...))` };
+    raw = series[0]!.value[1];
+  } else return { ok: false, error: `unsupported result type ${data.resultType}; use an instant vector or scalar` };
+  const value = Number(raw);
+  if (Number.isNaN(value)) return { ok: false, error: 'the query returned NaN' };
+  return { ok: true, value };
+}
