@@ -14,6 +14,9 @@ import { Engine } from './remediation/engine.js';
 import type { RemediationListener, Validator } from './remediation/runner.js';
 import { PrometheusSource } from './validation/prometheus.js';
 import { ClusterValidator } from './validation/validator.js';
+import { SlackNotifier, createNotifyMetrics } from './notify/index.js';
+import { restoreJob } from './scheduler/restore-job.js';
+import { startScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { RuleTableWatcher } from './rule-table/watcher.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -38,13 +41,14 @@ export interface App {
   store: Store;
   rules: RuleTableWatcher;
   metrics: Metrics;
+  /** Present between start() and stop(). */
+  scheduler: Scheduler | null;
   /** Queue what was stored but not decided (after a restart) and start periodic sweeps. */
   start(): Promise<void>;
   /** Stop intake (readyz false), let in-flight work reach a stored state, close the store. */
   stop(graceMs?: number): Promise<void>;
 }
 
-const SWEEP_INTERVAL_MS = 30_000;
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, logger } = deps;
@@ -68,22 +72,35 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
   if (deps.watchRules === false) rules.stop();
 
+  const validator =
+    deps.validator ??
+    new ClusterValidator({
+      readObject: (t) => deps.cluster.readObject(t),
+      metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl) : null,
+      clock,
+      logger,
+      pollMs: config.readinessPollMs,
+    });
+
+  const notifier = config.slack
+    ? new SlackNotifier(config.slack, {
+        logger,
+        metrics: createNotifyMetrics(metrics.registry),
+        ruleLookup: (name) => rules.current().rules.find((r) => r.name === name),
+        alertLookup: (id) => store.getAlert(id),
+        publicUrl: config.publicUrl,
+      })
+    : null;
+
   const engine = new Engine({
     store,
     rules: () => rules.current(),
     cluster: deps.cluster,
-    validator:
-      deps.validator ??
-      new ClusterValidator({
-        readObject: (t) => deps.cluster.readObject(t),
-        metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl) : null,
-        clock,
-        logger,
-        pollMs: config.readinessPollMs,
-      }),
+    validator,
     breaker: config.breaker,
-    onBreakerOpen: () => {
+    onBreakerOpen: (target, reason) => {
       void store.listBreakers().then((b) => metrics.breakersOpen.set(b.filter((x) => x.open).length));
+      notifier?.announce(`:rotating_light: Breaker opened for ${target}: ${reason}. Nothing automatic will touch it until a person resets it (POST /api/v1/breakers/:target/reset).`);
     },
     clock,
     logger,
@@ -92,12 +109,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     queueCapacity: config.limits.queueCapacity,
     concurrency: config.limits.concurrentRemediations,
     instanceId: deps.instanceId ?? randomUUID(),
-    listeners: deps.listeners ?? [],
+    listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : [])],
   });
 
   let accepting = true;
   let stopped = false;
-  let sweepTimer: NodeJS.Timeout | undefined;
 
   const http = createHttpApp({
     config,
@@ -116,38 +132,46 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
 
-  const sweep = async (): Promise<void> => {
-    try {
-      const n = await engine.sweep();
-      if (n > 0) logger.info({ queued: n }, 'sweep queued undecided alerts');
-    } catch (err) {
-      logger.error({ err }, 'sweep failed');
-    }
+  /** Queue stored alerts nobody decided (a crash between store and decide, a lost race for queue room). */
+  const sweepJob = async (): Promise<number> => {
+    const n = await engine.sweep();
+    if (n > 0) logger.info({ queued: n }, 'sweep queued undecided alerts');
+    return n;
   };
+  const jobs: Job[] = [
+    { name: 'sweep', schedule: '*/30 * * * * *', run: sweepJob },
+    {
+      name: 'restore',
+      schedule: config.restoreSchedule,
+      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, validator, clock, logger, dryRun: config.dryRun }),
+    },
+  ];
 
-  return {
+  const app: App = {
     http,
     engine,
     store,
     rules,
     metrics,
+    scheduler: null,
     async start() {
       const resumed = await engine.resume();
       if (resumed > 0) logger.info({ resumed }, 'resuming remediations left in flight');
-      await sweep();
+      await sweepJob();
       metrics.breakersOpen.set((await store.listBreakers()).filter((b) => b.open).length);
-      sweepTimer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
-      sweepTimer.unref();
+      app.scheduler = startScheduler(jobs, store, logger);
     },
     async stop(graceMs = 20_000) {
       if (stopped) return;
       stopped = true;
       accepting = false;
-      clearInterval(sweepTimer);
+      app.scheduler?.stop();
       rules.stop();
       const drained = await engine.drain(graceMs);
       if (!drained) logger.warn('grace period over with work in flight; it resumes from the journal on the next start');
+      await notifier?.drain(3000);
       await store.close();
     },
   };
+  return app;
 }

@@ -33,7 +33,7 @@ const KINDS: Record<ActionSpec['type'], ActionKind<never>> = {
 };
 
 function kindOf<A extends ActionSpec>(action: A): ActionKind<A> {
-  return KINDS[action.type] as unknown as ActionKind<A>;
+  return KINDS[action.type];
 }
 
 function failure(err: unknown): Extract<ApplyOutcome, { ok: false }> {

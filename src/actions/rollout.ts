@@ -32,7 +32,7 @@ function revisionOf(o: { metadata?: { annotations?: Record<string, string> } }):
 }
 
 function withoutHash(t: V1PodTemplateSpec | undefined): V1PodTemplateSpec {
-  const copy = structuredClone(t ?? {}) as V1PodTemplateSpec;
+  const copy = structuredClone<V1PodTemplateSpec>(t ?? {});
   if (copy.metadata?.labels) delete copy.metadata.labels['pod-template-hash'];
   return copy;
 }
@@ -104,7 +104,7 @@ export const restartKind: ActionKind = {
 };
 
 export const undoKind: ActionKind = {
-  read: restartKind.read,
+  read: (ctx, target, action) => restartKind.read(ctx, target, action),
   async apply({ kube }, decision) {
     const t = decision.target;
     requireDeployment(t);

@@ -2,8 +2,10 @@
  * Configuration from the environment, parsed once at the edge (zod). Every error
  * names the variable. Misconfiguration fails at start, never on a request.
  */
+import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from '../platform/duration.js';
+import { slackConfigFromEnv, type SlackConfig } from '../notify/config.js';
 
 export const DEFAULT_PORT = 8000;
 export const DEFAULT_RULES_DIR = './rules';
@@ -115,6 +117,7 @@ const envSchema = z.object({
       return ms;
     }),
   READINESS_POLL_MS: int('READINESS_POLL_MS', 10, 60_000),
+  RESTORE_SCHEDULE: z.string().optional(),
 });
 
 export interface Config {
@@ -147,6 +150,10 @@ export interface Config {
   prometheusUrl: string | null;
   breaker: { rollbacks: number; windowMs: number };
   readinessPollMs: number;
+  /** node-cron expression (seconds field included) for the restore job. */
+  restoreSchedule: string;
+  /** Slack, or null when not configured. */
+  slack: SlackConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -183,6 +190,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (bad.length) problems.push(`ALLOWED_NAMESPACES: not a namespace name: ${bad.map((b) => `"${b}"`).join(', ')}`);
     allowed = ns;
   }
+  if (e.RESTORE_SCHEDULE !== undefined && !cron.validate(e.RESTORE_SCHEDULE)) problems.push(`RESTORE_SCHEDULE: not a cron expression: "${e.RESTORE_SCHEDULE}"`);
+  let slack: SlackConfig | null = null;
+  try {
+    slack = slackConfigFromEnv(env);
+  } catch (err) {
+    if (err instanceof ConfigError) problems.push(...err.problems);
+    else throw err;
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     port: e.PORT ?? DEFAULT_PORT,
@@ -214,5 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     prometheusUrl: e.PROMETHEUS_URL ?? null,
     breaker: { rollbacks: e.BREAKER_ROLLBACKS ?? 3, windowMs: e.BREAKER_WINDOW ?? 3_600_000 },
     readinessPollMs: e.READINESS_POLL_MS ?? 1000,
+    restoreSchedule: e.RESTORE_SCHEDULE ?? '*/15 * * * * *',
+    slack,
   };
 }

@@ -61,7 +61,7 @@ export function parseNotification(raw: Buffer, limits: WebhookLimits): WebhookNo
     const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
     throw new HttpError(400, 'invalid-payload', `invalid Alertmanager notification: ${issues.join('; ')}${more}`, { field: formatPath(parsed.error.issues[0]!.path) });
   }
-  return parsed.data as WebhookNotification;
+  return parsed.data;
 }
 
 export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {

@@ -7,6 +7,8 @@ import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  createConfiguration,
+  ServerConfiguration,
   CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
@@ -66,7 +68,10 @@ export class KubeClient {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.objects = KubernetesObjectApi.makeApiClient(kc);
-    this.discovery = kc.makeApiClient(Discovery as unknown as Parameters<KubeConfig["makeApiClient"]>[0]) as Discovery;
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('the Kubernetes config has no current cluster');
+    // Built like makeApiClient builds the generated clients, so discovery shares their auth and agent.
+    this.discovery = new Discovery(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc } }));
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -140,16 +145,14 @@ export class KubeClient {
 
   async getObject(t: TargetRef): Promise<KubeObject> {
     return this.call(`get ${t.kind} ${t.namespace}/${t.name}`, () =>
-      this.objects.read({ apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.name, namespace: t.namespace } }),
-    ) as Promise<KubeObject>;
+      this.objects.read<KubeObject>({ apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.name, namespace: t.namespace } }),
+    );
   }
 
   /** Merge or strategic-merge patch any object with an explicit content type and field manager. */
   async patchObject(t: TargetRef, body: Record<string, unknown>, strategy: typeof PatchStrategy.MergePatch | typeof PatchStrategy.StrategicMergePatch): Promise<KubeObject> {
-    const spec = { apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.name, namespace: t.namespace }, ...body } as KubernetesObject;
-    return this.call(`patch ${t.kind} ${t.namespace}/${t.name}`, () =>
-      this.objects.patch(spec, undefined, undefined, FIELD_MANAGER, undefined, strategy),
-    ) as Promise<KubeObject>;
+    const spec: KubeObject = { apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.name, namespace: t.namespace }, ...body };
+    return this.call(`patch ${t.kind} ${t.namespace}/${t.name}`, () => this.objects.patch<KubeObject>(spec, undefined, undefined, FIELD_MANAGER, undefined, strategy));
   }
 
   async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {

@@ -96,7 +96,7 @@ export function decide(input: PlanInput): Decision {
   // dry-run decisions shows the cooldowns and budgets that acting would have met.
   const history = input.history.filter((h) => dryRun || !h.dryRun);
 
-  const lastByRule = history.find((h) => h.rule === rule.name && h.targetKey === key);
+  const lastByRule = history.find((h) => h.rule === rule.name && h.targetKey === key && h.origin !== 'restore');
   if (lastByRule && now.getTime() - lastByRule.at.getTime() < rule.cooldown) {
     const ago = now.getTime() - lastByRule.at.getTime();
     const nextAt = new Date(lastByRule.at.getTime() + rule.cooldown);

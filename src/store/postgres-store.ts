@@ -111,6 +111,7 @@ interface ActionRow {
   before_state: StateFields | null;
   after_state: StateFields | null;
   undone_at: Date | null;
+  origin: Remediation['origin'];
 }
 
 interface BreakerRow {
@@ -391,7 +392,7 @@ export class PostgresStore implements Store {
     if (q.namespace !== undefined) w.add('namespace = ?', q.namespace);
     if (q.rule !== undefined) w.add('rule = ?', q.rule);
     const { rows } = await this.pool.query<ActionRow>(
-      `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at
+      `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at, origin
        FROM remediations ${w.sql} ORDER BY created_at DESC, id DESC`,
       w.params,
     );
@@ -407,6 +408,7 @@ export class PostgresStore implements Store {
         before: r.before_state ?? {},
         after: r.after_state ?? {},
         undoneAt: r.undone_at,
+        origin: r.origin,
       }),
     );
   }

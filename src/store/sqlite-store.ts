@@ -123,6 +123,7 @@ interface ActionRow {
   before_state: string | null;
   after_state: string | null;
   undone_at: number | null;
+  origin: Remediation['origin'];
 }
 
 interface BreakerRow {
@@ -411,7 +412,7 @@ export class SqliteStore implements Store {
       if (q.namespace !== undefined) w.add('namespace = ?', q.namespace);
       if (q.rule !== undefined) w.add('rule = ?', q.rule);
       const rows = this.all<ActionRow>(
-        `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at
+        `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at, origin
          FROM remediations ${w.sql} ORDER BY created_at DESC, id DESC`,
         ...w.params,
       );
@@ -427,6 +428,7 @@ export class SqliteStore implements Store {
           before: parse<StateFields>(r.before_state) ?? {},
           after: parse<StateFields>(r.after_state) ?? {},
           undoneAt: dateOrNull(r.undone_at),
+          origin: r.origin,
         }),
       );
     });

@@ -87,6 +87,8 @@ export interface ActionRecord {
   after: Record<string, number | string | null>;
   /** When the action was undone (rolled_back), if it was. */
   undoneAt: Date | null;
+  /** `restore` steps count for step-policy periods and budgets, not for the rule's cooldown. */
+  origin: Remediation['origin'];
 }
 
 export interface Breaker {

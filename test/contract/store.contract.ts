@@ -573,6 +573,7 @@ export function runStoreContract(
             before: { replicas: 2 },
             after: { replicas: 4 },
             undoneAt: at(20),
+            origin: 'alert',
           },
           {
             remediationId: dryC.id,
@@ -585,6 +586,7 @@ export function runStoreContract(
             before: { replicas: 3 },
             after: { replicas: 6 },
             undoneAt: null,
+            origin: 'alert',
           },
           {
             remediationId: actB.id,
@@ -597,6 +599,7 @@ export function runStoreContract(
             before: { replicas: 1 },
             after: { replicas: 2 },
             undoneAt: null,
+            origin: 'alert',
           },
         ]);
       });

@@ -37,7 +37,6 @@ export function describeWithBinaries(bins: Record<string, string>, name: string,
     });
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`SKIPPED ${message}`);
   describe.skip(name, fn);
 }

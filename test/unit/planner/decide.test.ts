@@ -49,6 +49,7 @@ function record(over: Partial<ActionRecord>): ActionRecord {
     before: { replicas: 2 },
     after: { replicas: 4 },
     undoneAt: null,
+    origin: 'alert',
     ...over,
   };
 }
@@ -104,6 +105,8 @@ describe('decide: every path has an outcome and a reason', () => {
     // … but not for live decisions
     ['dry-run history when live', { history: [record({ dryRun: true })] }, 'act'],
     // a run of another rule is still validating on the target: one run at a time
+    // a restore step of this rule does not start its cooldown: a re-firing alert may act again at once
+    ['restore steps do not count for the cooldown', { state: found({ replicas: 4 }), history: [record({ origin: 'restore', at: ago(200), before: { replicas: 6 }, after: { replicas: 4 } })] }, 'act'],
     ['in progress', { history: [record({ rule: 'other', phase: 'validating', at: ago(20) })] }, 'in-progress'],
     ['selectPolicy Disabled', { rule: rule({ action: { type: 'scale', maxReplicas: 12, selectPolicy: 'Disabled' } }) }, 'policy-disabled'],
   ])('%s', (_name, over, expected) => {
