@@ -86,7 +86,11 @@ export class ClusterValidator implements Validator {
     if (checks.length === 0) {
       return { outcome: 'passed', summary: rem.target && ROLLOUT_KINDS.has(action.type) ? 'rollout ready; no metric checks configured' : 'no validation configured', details };
     }
-    const baseline = ((rem.result?.baseline ?? {}) as Record<string, BaselineEntry>) ?? {};
+    if (!this.deps.metrics) {
+      // No Prometheus to ask: say so at once rather than wait out count × interval of errors.
+      return { outcome: 'inconclusive', summary: `validation inconclusive: ${checks.length} metric check(s) configured but PROMETHEUS_URL is not set`, details };
+    }
+    const baseline = (rem.result?.baseline ?? {}) as Record<string, BaselineEntry>;
     const results = await Promise.all(checks.map((c) => this.runCheck(c, baseline[c.name] ?? null)));
     details.checks = Object.fromEntries(results.map((r) => [r.name, r]));
     const phase = worstPhase(results.map((r) => r.phase));
