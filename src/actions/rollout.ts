@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { targetKey, type TargetRef } from '../domain/target.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { FIELD_MANAGER } from '../kube/client.js';
-import { callKube } from '../kube/retry.js';
+import { callKube, retryOnConflict } from '../kube/retry.js';
 import { Refused, workloadState, type ActionKind, type ActionContext } from './kind.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
@@ -64,8 +64,9 @@ async function undo(kube: KubeClient, t: TargetRef, toRevision: number): Promise
   for (const [k, v] of Object.entries(dep.metadata?.annotations ?? {})) if (KEEP.has(k)) annotations[k] = v;
   for (const [k, v] of Object.entries(pick.rs.metadata?.annotations ?? {})) if (!KEEP.has(k)) annotations[k] = v;
   const ops = [
-    // The precondition kubectl does not send: nobody changed the Deployment since we read it.
-    { op: 'test', path: '/metadata/resourceVersion', value: dep.metadata?.resourceVersion },
+    // The precondition kubectl does not send: nobody changed the pod template since we read it.
+    // (Not resourceVersion: status updates by the controllers move that all the time.)
+    { op: 'test', path: '/spec/template', value: depTemplate },
     { op: 'replace', path: '/spec/template', value: template },
     { op: 'replace', path: '/metadata/annotations', value: annotations },
   ];
@@ -90,14 +91,17 @@ export const restartKind: ActionKind = {
   async apply({ kube, clock }, decision) {
     const t = decision.target;
     requireDeployment(t);
-    const dep = await kube.getObject(t);
-    if ((dep.spec as { paused?: boolean } | undefined)?.paused) throw new Refused(`can't restart paused deployment ${targetKey(t)} (run rollout resume first)`);
     const at = clock.now().toISOString();
-    await kube.patchObject(
-      t,
-      { metadata: { resourceVersion: dep.metadata?.resourceVersion }, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
-      PatchStrategy.StrategicMergePatch,
-    );
+    const dep = await retryOnConflict(async () => {
+      const d = await kube.getObject(t);
+      if ((d.spec as { paused?: boolean } | undefined)?.paused) throw new Refused(`can't restart paused deployment ${targetKey(t)} (run rollout resume first)`);
+      await kube.patchObject(
+        t,
+        { metadata: { resourceVersion: d.metadata?.resourceVersion }, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
+        PatchStrategy.StrategicMergePatch,
+      );
+      return d;
+    });
     return { detail: `restarted the rollout of ${targetKey(t)} (${RESTARTED_AT}=${at})`, snapshot: { revision: revisionOf(dep) }, applied: { restartedAt: at }, ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}) };
   },
   restore: (ctx, t, _a, snapshot) => restoreRevision(ctx, t, snapshot),

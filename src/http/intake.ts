@@ -5,7 +5,7 @@
  * A bad body answers 4xx and stores nothing; trouble we cannot help (queue full,
  * store down) answers 503 so that Alertmanager retries, and stores nothing either.
  */
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
 import type { WebhookNotification } from '../domain/alert.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -100,9 +100,15 @@ export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
         alerts: recorded.alerts.map((a, i) => ({ id: a.id, fingerprint: n.alerts[i]!.fingerprint, status: n.alerts[i]!.status, duplicateOf: a.duplicateOf })),
       });
     } catch (err) {
-      if (err instanceof HttpError) metrics.intakeRejected.inc({ reason: err.code });
       next(err);
     }
   });
+  // Every rejection of a webhook request is counted here, auth and body-parser ones included.
+  router.use('/api/v1/alerts', ((err, _req, _res, next) => {
+    const e = err as { type?: string; code?: string };
+    const reason = err instanceof HttpError ? err.code : e.type === 'entity.too.large' ? 'body-too-large' : e.type === 'entity.parse.failed' ? 'malformed-json' : 'internal';
+    deps.metrics.intakeRejected.inc({ reason });
+    next(err);
+  }) as ErrorRequestHandler);
   return router;
 }

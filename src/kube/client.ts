@@ -151,7 +151,9 @@ export class KubeClient {
 
   /** Merge or strategic-merge patch any object with an explicit content type and field manager. */
   async patchObject(t: TargetRef, body: Record<string, unknown>, strategy: typeof PatchStrategy.MergePatch | typeof PatchStrategy.StrategicMergePatch): Promise<KubeObject> {
-    const spec: KubeObject = { apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.name, namespace: t.namespace }, ...body };
+    const { metadata, ...rest } = body as { metadata?: Record<string, unknown> };
+    // KubernetesObjectApi derives the URL from apiVersion/kind/metadata, so those must survive the body's metadata.
+    const spec: KubeObject = { ...rest, apiVersion: t.apiVersion, kind: t.kind, metadata: { ...metadata, name: t.name, namespace: t.namespace } };
     return this.call(`patch ${t.kind} ${t.namespace}/${t.name}`, () => this.objects.patch<KubeObject>(spec, undefined, undefined, FIELD_MANAGER, undefined, strategy));
   }
 

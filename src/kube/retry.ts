@@ -51,8 +51,8 @@ export async function retryOnConflict<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      const e = toKubeError(err);
-      if (e.failure.reason !== 'conflict' || attempt >= CONFLICT_RETRY.attempts - 1) throw e;
+      // Our own refusals and other failures pass through as they are; only 409s are retried.
+      if (toKubeError(err).failure.reason !== 'conflict' || attempt >= CONFLICT_RETRY.attempts - 1) throw err;
       await sleep(CONFLICT_RETRY.delayMs * (0.9 + Math.random() * 0.2));
     }
   }

@@ -188,6 +188,14 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(await alertCount(t)).toBe(before);
   });
 
+  test('every rejection is counted by reason, auth and body size included', async () => {
+    const m = await request(t.app.http).get('/metrics').expect(200);
+    expect(m.text).toMatch(/autoremediator_intake_rejected_total\{reason="unauthorized"\} [3-9]/);
+    expect(m.text).toMatch(/autoremediator_intake_rejected_total\{reason="body-too-large"\} 1/);
+    expect(m.text).toMatch(/autoremediator_intake_rejected_total\{reason="unsupported-media-type"\} 2/);
+    expect(m.text).toMatch(/autoremediator_intake_rejected_total\{reason="unsupported-version"\} 2/);
+  });
+
   test('unknown top-level fields of newer Alertmanagers are accepted', async () => {
     const res = await post(t, JSON.stringify({ ...valid(), notification_reason: 'new', routeLabels: { a: 'b' } }), json);
     expect(res.status).toBe(202);

@@ -1,0 +1,121 @@
+/**
+ * The Dockerfile, linted structurally (Docker cannot run here): stages, the non-root user the
+ * Deployment expects, no npm lifecycle scripts in the wrong place, no secrets, and a
+ * .dockerignore that lets in only what the Dockerfile copies.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, readObjects } from './manifests.js';
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+interface Stage {
+  image: string;
+  name: string | null;
+  body: Instruction[];
+}
+
+/** Instructions of a Dockerfile, with `\` continuations joined and comments dropped. */
+function parseDockerfile(text: string): Stage[] {
+  const logical: string[] = [];
+  let pending = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (pending === '' && (line === '' || line.startsWith('#'))) continue;
+    if (line.startsWith('#')) continue; // a comment inside a continued instruction
+    if (line.endsWith('\\')) pending += `${line.slice(0, -1).trim()} `;
+    else {
+      logical.push(`${pending}${line}`.trim());
+      pending = '';
+    }
+  }
+  const stages: Stage[] = [];
+  for (const l of logical) {
+    const m = /^(\w+)\s+(.*)$/s.exec(l);
+    if (!m) throw new Error(`not an instruction: ${l}`);
+    const op = m[1]!.toUpperCase();
+    const args = m[2]!;
+    if (op === 'FROM') {
+      const f = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args);
+      stages.push({ image: f![1]!, name: f![2] ?? null, body: [] });
+    } else if (stages.length === 0) {
+      if (op !== 'ARG') throw new Error(`${op} before the first FROM`);
+    } else stages.at(-1)!.body.push({ op, args });
+  }
+  return stages;
+}
+
+const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+const stages = parseDockerfile(dockerfile);
+const runtime = stages.at(-1)!;
+const all = stages.flatMap((s) => s.body);
+const deployment = readObjects(join(REPO_ROOT, 'deploy', 'base', 'deployment.yaml'))[0]!;
+
+describe('Dockerfile', () => {
+  test('multi-stage on node:20-bookworm-slim: a builder stage and a separate runtime stage', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const names = new Set(stages.map((s) => s.name));
+    for (const s of stages) expect(s.image === 'node:20-bookworm-slim' || names.has(s.image)).toBe(true);
+    expect(runtime.image).toBe('node:20-bookworm-slim');
+    // Every COPY --from names an earlier stage.
+    for (const i of all.filter((x) => x.op === 'COPY' && x.args.includes('--from='))) expect(names.has(/--from=(\S+)/.exec(i.args)![1]!)).toBe(true);
+  });
+
+  test('the build compiles TypeScript; npm lifecycle scripts never run where they must not', () => {
+    expect(all.some((i) => i.op === 'RUN' && /\bnpm run build\b/.test(i.args))).toBe(true);
+    // `npm ci` would run our `prepare` (tsc): only with --ignore-scripts, and better-sqlite3 rebuilt explicitly.
+    const installs = all.filter((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args));
+    expect(installs.length).toBeGreaterThanOrEqual(1);
+    for (const i of installs) expect(i.args).toMatch(/npm ci [^&]*--ignore-scripts/);
+    expect(all.some((i) => i.op === 'RUN' && /npm ci [^&]*--omit=dev[^&]*&& npm rebuild better-sqlite3/.test(i.args))).toBe(true);
+    expect(runtime.body.filter((i) => i.op === 'RUN' && /\bnpm\b/.test(i.args))).toEqual([]);
+  });
+
+  test('the runtime image holds dist/, node_modules, rules/ and package.json, and starts `serve`', () => {
+    const copies = runtime.body.filter((i) => i.op === 'COPY').map((i) => i.args);
+    for (const what of ['dist', 'node_modules', 'rules', 'package.json']) expect({ what, copied: copies.some((c) => c.split(/\s+/).some((p) => p.replace(/^\/app\//, '') === what)) }).toEqual({ what, copied: true });
+    const cmd = runtime.body.filter((i) => i.op === 'CMD').at(-1);
+    expect(JSON.parse(cmd!.args)).toEqual(['node', 'dist/src/cli.js', 'serve']);
+    // tsc -p tsconfig.build.json keeps the src/ level under dist/ (rootDir "."): dist/src/cli.js is src/cli.ts.
+    expect(existsSync(join(REPO_ROOT, 'src', 'cli.ts'))).toBe(true);
+    expect((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start).toBe('node dist/src/cli.js serve');
+    expect(runtime.body.some((i) => i.op === 'ENTRYPOINT')).toBe(false);
+  });
+
+  test('runs as the non-root uid the Deployment sets, and exposes the port it probes', () => {
+    const user = runtime.body.filter((i) => i.op === 'USER').at(-1)?.args;
+    expect(user).toBeDefined();
+    const [uid] = user!.split(':');
+    expect(['root', '0']).not.toContain(uid);
+    expect(Number(uid)).toBe(deployment.spec.template.spec.securityContext.runAsUser);
+    expect(runtime.body.filter((i) => i.op === 'EXPOSE').map((i) => i.args)).toEqual([String(deployment.spec.template.spec.containers[0].ports[0].containerPort)]);
+  });
+
+  test('no secrets: no credential-like ENV/ARG, no credentials in URLs, no key or .env files copied', () => {
+    const assignments = all.filter((i) => i.op === 'ENV' || i.op === 'ARG').flatMap((i) => [...i.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g)].map((m) => ({ name: m[1]!, value: m[2]! })));
+    expect(assignments.filter((a) => /TOKEN|SECRET|PASSW|API_?KEY|CREDENTIAL|PRIVATE/i.test(a.name))).toEqual([]);
+    expect(assignments.filter((a) => /:\/\/[^/\s]*@/.test(a.value))).toEqual([]);
+    expect(all.filter((i) => (i.op === 'COPY' || i.op === 'ADD') && /\.env\b|\.pem\b|\.key\b|id_rsa|\.npmrc/.test(i.args))).toEqual([]);
+  });
+});
+
+describe('.dockerignore', () => {
+  const lines = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+
+  test('is an allow-list: everything is excluded, then exactly what the Dockerfile copies from the context', () => {
+    expect(lines[0]).toBe('*');
+    const allowed = lines.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
+    // Sources of COPY instructions that read the build context (not another stage).
+    const sources = all
+      .filter((i) => i.op === 'COPY' && !i.args.includes('--from='))
+      .flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1))
+      .map((s) => s.replace(/^\.\//, '').split('/')[0]!);
+    expect([...new Set(sources)].sort()).toEqual([...allowed].sort());
+    expect(allowed.filter((a) => /node_modules|dist|data|\.env|\.git/.test(a))).toEqual([]);
+  });
+});
