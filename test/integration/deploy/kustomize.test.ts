@@ -161,7 +161,7 @@ describeWithBinaries({ [PRIMARY]: 'kubernetes-client' }, 'deploy/: kustomize bui
       expect(containerOf(built.single).volumeMounts).toContainEqual({ name: volume?.name, mountPath: '/data' });
     });
 
-    test('ha: 2 replicas, PostgreSQL URL from the Secret, PDB minAvailable 1, Lease RBAC in its namespace', () => {
+    test('ha: 2 replicas, PostgreSQL URL from the Secret, PDB minAvailable 1, no RBAC beyond the base', () => {
       const deployment = one(built.ha, 'Deployment', 'autoremediator');
       expect(deployment.spec.replicas).toBe(2);
       expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
@@ -169,11 +169,9 @@ describeWithBinaries({ [PRIMARY]: 'kubernetes-client' }, 'deploy/: kustomize bui
       expect(readFileSync(join(DEPLOY_DIR, 'base', 'secret.example.yaml'), 'utf8')).toMatch(/database-url: postgres(ql)?:\/\//);
       expect(built.ha.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
       expect(one(built.ha, 'PodDisruptionBudget').spec).toEqual({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'autoremediator' } } });
-      const role = one(built.ha, 'Role');
-      expect(role.rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
-      const binding = one(built.ha, 'RoleBinding');
-      expect(binding.roleRef.name).toBe(role.metadata.name);
-      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'autoremediator', namespace: NAMESPACE }]);
+      // locks live in PostgreSQL: the replicas need no Lease, so no Role beyond the base's ClusterRole
+      expect(built.ha.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toEqual([]);
+      expect(one(built.ha, 'ClusterRole').rules).toEqual(one(built.base, 'ClusterRole').rules);
     });
 
     test('base: chooses no store (an overlay does)', () => {

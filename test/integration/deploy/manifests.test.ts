@@ -174,13 +174,6 @@ describe('deploy/base/rbac.yaml: least privilege', () => {
     expect(deployment.spec.template.spec.serviceAccountName).toBe(sa.metadata.name);
   });
 
-  test('the HA Lease rights are a Role in the service namespace: get/create/update on leases only', () => {
-    const [leaseRole, leaseBinding] = readObjects(join(DEPLOY_DIR, 'overlays', 'ha', 'lease-rbac.yaml'));
-    expect(leaseRole!.kind).toBe('Role');
-    expect(leaseRole!.rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
-    expect(leaseBinding!.kind).toBe('RoleBinding');
-    expect(leaseBinding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaseRole!.metadata.name });
-  });
 });
 
 describe('deploy/sync-rules.sh', () => {
