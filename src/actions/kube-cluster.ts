@@ -98,19 +98,27 @@ export class KubeCluster implements ClusterPort {
     }
   }
 
-  /** Event + annotation: best effort, never failing the change they describe. */
+  /**
+   * Annotation, then Event: best effort, never failing the change they describe.
+   * The patched object gives the uid that `kubectl describe` matches events on.
+   */
   private async record(t: TargetRef, uid: string | undefined, reason: string, message: string, type: 'Normal' | 'Warning', remediationId: string): Promise<void> {
     const now = this.ctx.clock.now();
-    const results = await Promise.allSettled([
-      this.ctx.kube.createEvent(t, uid, reason, message, type, now),
-      this.ctx.kube.patchObject(
+    let objectUid = uid;
+    try {
+      const patched = await this.ctx.kube.patchObject(
         t,
         { metadata: { annotations: { [LAST_REMEDIATION_ANNOTATION]: remediationId, [LAST_REMEDIATION_AT_ANNOTATION]: now.toISOString() } } },
         PatchStrategy.MergePatch,
-      ),
-    ]);
-    for (const r of results) {
-      if (r.status === 'rejected') this.logger.warn({ err: (r.reason as Error).message, remediation: remediationId }, 'could not record the event/annotation on the target');
+      );
+      objectUid ??= patched.metadata?.uid;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, remediation: remediationId }, 'could not annotate the target');
+    }
+    try {
+      await this.ctx.kube.createEvent(t, objectUid, reason, message, type, now);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, remediation: remediationId }, 'could not record an Event on the target');
     }
   }
 }

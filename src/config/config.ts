@@ -210,8 +210,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adminToken: e.ADMIN_TOKEN ?? null,
       insecure,
     },
-    // Shadow mode by default until the Kubernetes actions land: decisions are recorded, not applied.
-    dryRun: e.DRY_RUN ?? true,
+    // Acting is the default of the binary; the shipped manifests start in shadow mode (DRY_RUN=true).
+    dryRun: e.DRY_RUN ?? false,
     allowedNamespaces: allowed,
     logLevel: e.LOG_LEVEL ?? 'info',
     limits: {
