@@ -93,6 +93,6 @@ describeWithBinaries({ prometheus: 'prometheus' }, 'validation through a real Pr
     const r = rule([{ name: 'missing', query: 'does_not_exist', below: 1, interval: '50ms', count: 2, consecutiveErrorLimit: 2 }]);
     const out = await validator().validate(rem({}), r, r.action);
     expect(out.outcome).toBe('inconclusive');
-    expect((out.details.checks as Record<string, { measurements: unknown[] }>).missing.measurements).toHaveLength(3);
+    expect((out.details.checks as Record<string, { measurements: unknown[] }>).missing!.measurements).toHaveLength(3);
   });
 });
