@@ -12,6 +12,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Store, TransitionPatch } from '../store/store.js';
+import { crashPoint } from './crash-points.js';
 
 /** The validation result that decides between succeeded and rolling back. */
 export interface ValidationOutcome {
@@ -71,6 +72,7 @@ export class Runner {
     logger.info({ remediation: rem.id, rule: rem.rule, target: rem.targetKey, note: patch.note }, `remediation ${rem.id} ${rem.phase} -> ${to}`);
     metrics.remediations.inc({ rule: rem.rule ?? '', action: rem.decision.action ?? '', phase: to });
     for (const l of listeners) l.onTransition({ remediation: next, from: rem.phase, to, note: patch.note });
+    crashPoint(to);
     return next;
   }
 
@@ -79,6 +81,7 @@ export class Runner {
     const { metrics, listeners } = this.deps;
     metrics.remediations.inc({ rule: rem.rule ?? '', action: rem.decision.action ?? '', phase: rem.phase });
     for (const l of listeners) l.onTransition({ remediation: rem, from: null, to: rem.phase, note: rem.decision.explanation });
+    crashPoint(rem.phase);
   }
 
   /**
@@ -96,6 +99,7 @@ export class Runner {
   async performApply(rem: Remediation): Promise<Remediation> {
     const action = actionOf(rem);
     const outcome: ApplyOutcome = await this.deps.cluster.apply(rem.decision as ActDecision, action, rem.id);
+    crashPoint('apply');
     if (!outcome.ok) {
       return this.transition(rem, 'failed', { note: `apply failed (${outcome.reason}): ${outcome.detail}`, result: { apply: { ok: false, reason: outcome.reason, detail: outcome.detail } } });
     }
@@ -138,6 +142,7 @@ export class Runner {
       return failed;
     }
     const outcome = await this.deps.cluster.restore(rem.target, action, rem.snapshot, rem.id);
+    crashPoint('restore');
     if (!outcome.ok) {
       const failed = await this.transition(rem, 'failed', { note: `rollback failed (${outcome.reason}): ${outcome.detail}`, result: { rollback: { ok: false, reason: outcome.reason, detail: outcome.detail } } });
       await this.openBreaker(failed, `rollback of remediation ${rem.id} failed: ${outcome.detail}`);
