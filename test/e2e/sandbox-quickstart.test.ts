@@ -64,7 +64,7 @@ describe('autoremediator sandbox (quick start)', () => {
 
   (KUBECTL || process.env.CI === 'true' ? test : test.skip)('kubectl sees the raised HPA, the scaled Deployment and our Event', async () => {
     if (!KUBECTL) throw new Error('kubectl is needed: apt-get install -y kubernetes-client');
-    const kubectl = (...args: string[]) => execFileSync(KUBECTL!, ['--kubeconfig', ready.kubeconfig, '-n', 'ci', ...args], { encoding: 'utf8' });
+    const kubectl = (...args: string[]) => execFileSync(KUBECTL, ['--kubeconfig', ready.kubeconfig, '-n', 'ci', ...args], { encoding: 'utf8' });
     const hpa = JSON.parse(kubectl('get', 'hpa', 'ci-failure-agent', '-o', 'json')) as { spec: { minReplicas: number } };
     expect(hpa.spec.minReplicas).toBe(5);
     await waitFor('the HPA to scale the Deployment to 5', () => Promise.resolve((JSON.parse(kubectl('get', 'deployment', 'ci-failure-agent', '-o', 'json')) as { spec: { replicas: number } }).spec.replicas === 5), 10_000);
