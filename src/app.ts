@@ -132,6 +132,18 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
   });
 
+  /**
+   * Runs whose lease is stale belong to a process that is gone. With SQLite there is
+   * only this process, so at start every run in flight is its own dead predecessor's.
+   */
+  const resumeJob = async (atStart = false): Promise<number> => {
+    const now = clock.now().getTime();
+    const staleBefore = new Date(atStart && store.kind === 'sqlite' ? now + 1 : now - config.runLeaseTtlMs);
+    const n = await engine.resume(staleBefore);
+    if (n > 0) logger.info({ resumed: n }, 'resuming remediations left in flight by a process that is gone');
+    return n;
+  };
+
   /** Queue stored alerts nobody decided (a crash between store and decide, a lost race for queue room). */
   const sweepJob = async (): Promise<number> => {
     const n = await engine.sweep();
@@ -140,6 +152,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   };
   const jobs: Job[] = [
     { name: 'sweep', schedule: '*/30 * * * * *', run: sweepJob },
+    // A replica that died mid-run leaves it in an active phase with a lease that stops being renewed.
+    { name: 'heartbeat', schedule: '*/5 * * * * *', run: () => engine.renewLeases() },
+    { name: 'resume', schedule: config.resumeSchedule, run: () => resumeJob() },
     {
       name: 'restore',
       schedule: config.restoreSchedule,
@@ -155,8 +170,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     scheduler: null,
     async start() {
-      const resumed = await engine.resume();
-      if (resumed > 0) logger.info({ resumed }, 'resuming remediations left in flight');
+      await resumeJob(true);
       await sweepJob();
       metrics.breakersOpen.set((await store.listBreakers()).filter((b) => b.open).length);
       app.scheduler = startScheduler(jobs, store, logger);

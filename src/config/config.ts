@@ -118,6 +118,19 @@ const envSchema = z.object({
     }),
   READINESS_POLL_MS: int('READINESS_POLL_MS', 10, 60_000),
   RESTORE_SCHEDULE: z.string().optional(),
+  RESUME_SCHEDULE: z.string().optional(),
+  RUN_LEASE_TTL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const ms = parseDuration(v);
+      if (ms === null || ms < 1000) {
+        ctx.addIssue({ code: 'custom', message: `RUN_LEASE_TTL must be a duration of at least 1s, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
 });
 
 export interface Config {
@@ -152,6 +165,10 @@ export interface Config {
   readinessPollMs: number;
   /** node-cron expression (seconds field included) for the restore job. */
   restoreSchedule: string;
+  /** node-cron expression for the job that takes over runs of dead replicas. */
+  resumeSchedule: string;
+  /** A run whose heartbeat is older than this belongs to a process that is gone. */
+  runLeaseTtlMs: number;
   /** Slack, or null when not configured. */
   slack: SlackConfig | null;
 }
@@ -190,7 +207,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (bad.length) problems.push(`ALLOWED_NAMESPACES: not a namespace name: ${bad.map((b) => `"${b}"`).join(', ')}`);
     allowed = ns;
   }
-  if (e.RESTORE_SCHEDULE !== undefined && !cron.validate(e.RESTORE_SCHEDULE)) problems.push(`RESTORE_SCHEDULE: not a cron expression: "${e.RESTORE_SCHEDULE}"`);
+  for (const key of ['RESTORE_SCHEDULE', 'RESUME_SCHEDULE'] as const) {
+    const v = e[key];
+    if (v !== undefined && !cron.validate(v)) problems.push(`${key}: not a cron expression (seconds field included): "${v}"`);
+  }
   let slack: SlackConfig | null = null;
   try {
     slack = slackConfigFromEnv(env);
@@ -230,6 +250,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     breaker: { rollbacks: e.BREAKER_ROLLBACKS ?? 3, windowMs: e.BREAKER_WINDOW ?? 3_600_000 },
     readinessPollMs: e.READINESS_POLL_MS ?? 1000,
     restoreSchedule: e.RESTORE_SCHEDULE ?? '*/15 * * * * *',
+    resumeSchedule: e.RESUME_SCHEDULE ?? '*/10 * * * * *',
+    runLeaseTtlMs: e.RUN_LEASE_TTL ?? 30_000,
     slack,
   };
 }

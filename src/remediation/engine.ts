@@ -164,6 +164,7 @@ export class Engine {
       if (!opts.record) return { decision, remediation: null, run: false };
       let rem = await this.record(alert, decision, opts, key);
       if (!isAct(decision)) return { decision, remediation: rem, run: false };
+      await this.deps.store.leaseRemediations([rem.id], this.deps.instanceId, this.deps.clock.now());
       const baseline = rule.validate?.checks.length && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
       rem = await this.runner.apply(rem, action, baseline);
       return { decision, remediation: rem, run: rem.phase === 'validating' };
@@ -225,17 +226,35 @@ export class Engine {
     return rem;
   }
 
-  /** Resume every run left in a non-terminal phase; returns how many were picked up. */
-  async resume(): Promise<number> {
-    const runs = await this.deps.store.listRemediationsInPhases(ACTIVE);
+  /**
+   * Resume runs left in a non-terminal phase by a process that is gone: at start
+   * (a crash of this process) and periodically (a dead replica). A run is taken
+   * over only when its lease is older than `staleBefore`, by exactly one replica;
+   * runs this process drives are never touched. Returns how many were taken over.
+   */
+  async resume(staleBefore: Date): Promise<number> {
+    const { store, instanceId, clock, logger } = this.deps;
+    const runs = await store.listRemediationsInPhases(ACTIVE);
+    let taken = 0;
     for (const rem of runs) {
+      if (this.runner.driving.has(rem.id)) continue;
+      if (!(await store.claimRemediation(rem.id, instanceId, staleBefore, clock.now()))) continue;
+      taken++;
+      this.runner.adopt(rem.id);
       void this.track(
-        this.resumeOne(rem).catch((err: unknown) => {
-          this.deps.logger.error({ err, remediation: rem.id }, 'resuming a remediation failed; it stays in its phase until the next start');
-        }),
+        this.resumeOne(rem)
+          .catch((err: unknown) => {
+            logger.error({ err, remediation: rem.id }, 'resuming a remediation failed; another resume pass will try again');
+          })
+          .finally(() => this.runner.driving.delete(rem.id)),
       );
     }
-    return runs.length;
+    return taken;
+  }
+
+  /** Heartbeat for the runs this process drives. */
+  async renewLeases(): Promise<void> {
+    await this.deps.store.leaseRemediations([...this.runner.driving], this.deps.instanceId, this.deps.clock.now());
   }
 
   private async resumeOne(rem: Remediation): Promise<Remediation> {

@@ -5,7 +5,7 @@
 import type { LabelSet } from '../domain/alert.js';
 import type { ApplyOutcome, ClusterPort } from '../domain/cluster.js';
 import type { ActDecision } from '../domain/decision.js';
-import type { Phase, Remediation } from '../domain/remediation.js';
+import { isTerminal, type Phase, type Remediation } from '../domain/remediation.js';
 import type { Rule } from '../domain/rule.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { Clock } from '../platform/clock.js';
@@ -63,12 +63,21 @@ export interface RunnerDeps {
 }
 
 export class Runner {
+  /** Runs this process drives right now: their leases are renewed by the heartbeat job. */
+  readonly driving = new Set<string>();
+
   constructor(private readonly deps: RunnerDeps) {}
+
+  /** Take over a run (resume): this process drives it from now on. */
+  adopt(id: string): void {
+    this.driving.add(id);
+  }
 
   /** Move a remediation one step and tell everyone; the single place transitions happen. */
   async transition(rem: Remediation, to: Phase, patch: TransitionPatch): Promise<Remediation> {
     const { store, clock, logger, metrics, listeners } = this.deps;
     const next = await store.transitionRemediation(rem.id, rem.phase, to, patch, clock.now());
+    if (isTerminal(to)) this.driving.delete(rem.id);
     logger.info({ remediation: rem.id, rule: rem.rule, target: rem.targetKey, note: patch.note }, `remediation ${rem.id} ${rem.phase} -> ${to}`);
     metrics.remediations.inc({ rule: rem.rule ?? '', action: rem.decision.action ?? '', phase: to });
     for (const l of listeners) l.onTransition({ remediation: next, from: rem.phase, to, note: patch.note });
@@ -79,6 +88,7 @@ export class Runner {
   /** Announce a freshly created remediation (planned or skipped). */
   created(rem: Remediation): void {
     const { metrics, listeners } = this.deps;
+    if (!isTerminal(rem.phase)) this.driving.add(rem.id);
     metrics.remediations.inc({ rule: rem.rule ?? '', action: rem.decision.action ?? '', phase: rem.phase });
     for (const l of listeners) l.onTransition({ remediation: rem, from: null, to: rem.phase, note: rem.decision.explanation });
     crashPoint(rem.phase);

@@ -354,6 +354,22 @@ export class PostgresStore implements Store {
     return this.loadRemediation(this.pool, id);
   }
 
+  async leaseRemediations(ids: readonly string[], owner: string, at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query('UPDATE remediations SET owner = $1, heartbeat_at = $2 WHERE id = ANY($3::text[]) AND (owner = $1 OR owner IS NULL)', [owner, at, [...ids]]);
+  }
+
+  async claimRemediation(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean> {
+    // One UPDATE with the staleness test in its WHERE: row locking makes exactly one claimer win.
+    const r = await this.pool.query(
+      `UPDATE remediations SET owner = $1, heartbeat_at = $2
+       WHERE id = $3 AND phase IN ('planned', 'applying', 'validating', 'rolling_back')
+         AND (heartbeat_at IS NULL OR heartbeat_at < $4)`,
+      [owner, at, id, staleBefore],
+    );
+    return r.rowCount === 1;
+  }
+
   async listRemediations(q: RemediationQuery): Promise<Page<Remediation>> {
     assertLimit(q.limit);
     const w = new SqlConditions('postgres');

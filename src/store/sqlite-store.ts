@@ -368,6 +368,30 @@ export class SqliteStore implements Store {
     return this.sync(() => this.loadRemediation(id));
   }
 
+  leaseRemediations(ids: readonly string[], owner: string, at: Date): Promise<void> {
+    return this.sync(() => {
+      if (ids.length === 0) return;
+      this.db
+        .transaction(() => {
+          for (const id of ids) this.run('UPDATE remediations SET owner = ?, heartbeat_at = ? WHERE id = ? AND (owner = ? OR owner IS NULL)', owner, at.getTime(), id, owner);
+        })
+        .immediate();
+    });
+  }
+
+  claimRemediation(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean> {
+    return this.sync(() => {
+      const r = this.db
+        .prepare(
+          `UPDATE remediations SET owner = ?, heartbeat_at = ?
+           WHERE id = ? AND phase IN ('planned', 'applying', 'validating', 'rolling_back')
+             AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
+        )
+        .run(owner, at.getTime(), id, staleBefore.getTime());
+      return r.changes === 1;
+    });
+  }
+
   listRemediations(q: RemediationQuery): Promise<Page<Remediation>> {
     return this.sync(() => {
       assertLimit(q.limit);

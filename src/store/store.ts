@@ -161,6 +161,14 @@ export interface Store {
   /** Actions (and dry-run would-be actions) since `since`, newest first, optionally for one target or namespace. */
   actionHistory(q: { since: Date; targetKey?: string; namespace?: string; rule?: string }): Promise<ActionRecord[]>;
 
+  /** Heartbeat: these runs are still driven by `owner` (only rows it owns are touched). */
+  leaseRemediations(ids: readonly string[], owner: string, at: Date): Promise<void>;
+  /**
+   * Take over a run in an active phase whose heartbeat is older than `staleBefore`
+   * (or that has none): true for exactly one caller, across replicas.
+   */
+  claimRemediation(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean>;
+
   getBreaker(targetKey: string): Promise<Breaker | null>;
   openBreaker(targetKey: string, reason: string, at: Date): Promise<void>;
   /** Returns false when there was no open breaker for the target. */

@@ -622,6 +622,40 @@ export function runStoreContract(
       });
     });
 
+    describe('run leases', () => {
+      const web = deployment('ci', 'ci-failure-agent');
+      const planned = async () => store.createRemediation(remediationOf(actDecision('r', web, { replicas: 2 }, { replicas: 4 }), at(0)));
+
+      test('a run nobody leased can be claimed once; a fresh heartbeat keeps it; a stale one frees it', async () => {
+        const rem = await planned();
+        // no heartbeat yet: claimable, by exactly one of two
+        expect(await store.claimRemediation(rem.id, 'a', at(0), at(1))).toBe(true);
+        expect(await store.claimRemediation(rem.id, 'b', at(0), at(1))).toBe(false);
+        // a heartbeat at 10 s: not stale for "older than 5 s"
+        await store.leaseRemediations([rem.id], 'a', at(10));
+        expect(await store.claimRemediation(rem.id, 'b', at(5), at(11))).toBe(false);
+        // another owner's heartbeat does not touch a's run
+        await store.leaseRemediations([rem.id], 'b', at(40));
+        expect(await store.claimRemediation(rem.id, 'b', at(20), at(41))).toBe(true);
+        expect(await store.claimRemediation(rem.id, 'a', at(20), at(42))).toBe(false);
+      });
+
+      test('terminal runs are never claimed', async () => {
+        const rem = await planned();
+        await store.transitionRemediation(rem.id, 'planned', 'failed', { note: 'x' }, at(1));
+        expect(await store.claimRemediation(rem.id, 'a', at(100), at(100))).toBe(false);
+      });
+
+      testWithPeer('two replicas claiming the same stale run at once: exactly one wins', async () => {
+        const other = await peer();
+        const rems = await Promise.all([1, 2, 3, 4, 5].map(() => planned()));
+        for (const rem of rems) {
+          const results = await Promise.all([store.claimRemediation(rem.id, 'a', at(1), at(1)), other.claimRemediation(rem.id, 'b', at(1), at(1))]);
+          expect(results.filter(Boolean)).toHaveLength(1);
+        }
+      });
+    });
+
     describe('breakers', () => {
       const key = 'ci/deployment/ci-failure-agent';
 

@@ -100,4 +100,14 @@ CREATE TABLE breakers (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'run leases',
+    sql: `
+-- Which process drives a run, and when it last said so: a live replica's runs are left alone,
+-- a dead one's are taken over once its heartbeat is older than the lease.
+ALTER TABLE remediations ADD COLUMN owner TEXT;
+ALTER TABLE remediations ADD COLUMN heartbeat_at INTEGER;
+`,
+  },
 ];

@@ -164,7 +164,7 @@ describe('resources, restart and undo: template changes', () => {
   test('undo and restart of a paused Deployment are refused', async () => {
     s.api.tick();
     const obj = s.api.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent')!;
-    s.api.put({ ...obj, spec: { ...obj.spec, paused: true } });
+    s.api.put({ ...obj, spec: { ...(obj.spec as Record<string, unknown>), paused: true } });
     const restart = action({ type: 'restart' });
     expect(await s.cluster.apply(act(API, restart, {}, {}), restart, 'r')).toMatchObject({ ok: false, reason: 'refused', detail: expect.stringMatching(/paused/) });
     const undo = action({ type: 'undo' });
