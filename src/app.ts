@@ -153,7 +153,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const jobs: Job[] = [
     { name: 'sweep', schedule: '*/30 * * * * *', run: sweepJob },
     // A replica that died mid-run leaves it in an active phase with a lease that stops being renewed.
-    { name: 'heartbeat', schedule: '*/5 * * * * *', run: () => engine.renewLeases() },
+    // Renewed three times per lease, so one late tick never makes a live run look abandoned.
+    { name: 'heartbeat', schedule: `*/${Math.max(1, Math.floor(config.runLeaseTtlMs / 3000))} * * * * *`, run: () => engine.renewLeases() },
     { name: 'resume', schedule: config.resumeSchedule, run: () => resumeJob() },
     {
       name: 'restore',

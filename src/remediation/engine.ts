@@ -239,10 +239,13 @@ export class Engine {
     for (const rem of runs) {
       if (this.runner.driving.has(rem.id)) continue;
       if (!(await store.claimRemediation(rem.id, instanceId, staleBefore, clock.now()))) continue;
+      // Read again after the claim: the listing may predate the last transition of its old owner.
+      const fresh = await store.getRemediation(rem.id);
+      if (!fresh || !ACTIVE.includes(fresh.phase)) continue;
       taken++;
       this.runner.adopt(rem.id);
       void this.track(
-        this.resumeOne(rem)
+        this.resumeOne(fresh)
           .catch((err: unknown) => {
             logger.error({ err, remediation: rem.id }, 'resuming a remediation failed; another resume pass will try again');
           })
