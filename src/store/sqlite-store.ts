@@ -47,6 +47,19 @@ export interface SqliteStoreOptions {
  *
  * @example const store = openSqliteStore('data/autoremediator.db'); await store.migrate();
  */
+/**
+ * better-sqlite3 hands its native layer the SqliteError class once per process;
+ * where modules are loaded more than once (jest's per-file module registries) the
+ * errors it throws are not `instanceof Error` here. Re-wrap those, keeping message and code.
+ */
+function asError(err: unknown): unknown {
+  if (err instanceof Error || typeof err !== 'object' || err === null) return err;
+  const e = err as { message?: unknown; code?: unknown };
+  const wrapped = new Error(typeof e.message === 'string' ? e.message : String(err), { cause: err });
+  if (typeof e.code === 'string') Object.assign(wrapped, { code: e.code });
+  return wrapped;
+}
+
 export function openSqliteStore(fileOrMemory: string, options: SqliteStoreOptions = {}): SqliteStore {
   if (fileOrMemory === '') throw new Error('openSqliteStore: empty path (use ":memory:" for an in-memory database)');
   const memory = fileOrMemory === ':memory:';
@@ -497,7 +510,13 @@ export class SqliteStore implements Store {
 
   /** Runs synchronous database work as a promise; a throw becomes a rejection. */
   private sync<T>(fn: () => T): Promise<T> {
-    return new Promise<T>((resolve) => resolve(fn()));
+    return new Promise<T>((resolve, reject) => {
+      try {
+        resolve(fn());
+      } catch (err) {
+        reject(asError(err));
+      }
+    });
   }
 
   private stmt(sql: string): Database.Statement<unknown[], unknown> {
