@@ -1,0 +1,69 @@
+import { ConfigError, loadConfig } from '../../../src/config/config.js';
+
+const BASE = { WEBHOOK_TOKEN: 'webhook-token-0123456789', ADMIN_TOKEN: 'admin-token-0123456789ab' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  test('defaults', () => {
+    const c = loadConfig(BASE);
+    expect(c).toMatchObject({
+      port: 8000,
+      rulesDir: './rules',
+      databaseUrl: 'sqlite:./data/autoremediator.db',
+      dryRun: false,
+      allowedNamespaces: [],
+      logLevel: 'info',
+      limits: { maxBodyBytes: 1024 * 1024, queueCapacity: 10_000 },
+      budgets: { namespace: { max: 10, windowMs: 600_000 }, global: { max: 30, windowMs: 600_000 } },
+      slack: null,
+    });
+  });
+
+  test.each<[string, Record<string, string>, RegExp]>([
+    // no credential at all: refuses to start, and says how to proceed
+    ['no credential', {}, /no webhook credential: set WEBHOOK_TOKEN .* or INSECURE_NO_AUTH=true/],
+    ['no admin token', { WEBHOOK_TOKEN: BASE.WEBHOOK_TOKEN }, /no admin credential: set ADMIN_TOKEN/],
+    ['admin token equal to the webhook token', { WEBHOOK_TOKEN: BASE.WEBHOOK_TOKEN, ADMIN_TOKEN: BASE.WEBHOOK_TOKEN }, /ADMIN_TOKEN must differ from WEBHOOK_TOKEN/],
+    ['short token', { ...BASE, WEBHOOK_TOKEN: 'short' }, /WEBHOOK_TOKEN must be at least 16 characters/],
+    ['basic auth without password', { ...BASE, WEBHOOK_TOKEN: '', WEBHOOK_BASIC_AUTH: 'user:' }, /WEBHOOK_BASIC_AUTH must be "user:password"/],
+    ['port out of range', { ...BASE, PORT: '70000' }, /PORT must be a whole number from 0 to 65535, got "70000"/],
+    ['not a boolean', { ...BASE, DRY_RUN: 'maybe' }, /DRY_RUN must be true or false, got "maybe"/],
+    ['bad budget', { ...BASE, BUDGET_GLOBAL: 'lots' }, /BUDGET_GLOBAL must look like "5\/10m"/],
+    ['bad namespace', { ...BASE, ALLOWED_NAMESPACES: 'ci,Kube_System' }, /ALLOWED_NAMESPACES: not a namespace name: "Kube_System"/],
+    ['bad log level', { ...BASE, LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    ['bad cron', { ...BASE, RESTORE_SCHEDULE: 'sometimes' }, /RESTORE_SCHEDULE: not a cron expression/],
+    ['bad lease', { ...BASE, RUN_LEASE_TTL: '10ms' }, /RUN_LEASE_TTL must be a duration of at least 1s/],
+    ['bot token without channel', { ...BASE, SLACK_BOT_TOKEN: 'xoxb-1234567890' }, /SLACK_CHANNEL/],
+  ])('%s', (_name, env, message) => {
+    const p = problems(env);
+    expect(p.some((x) => message.test(x))).toBe(true);
+  });
+
+  test('every problem is reported at once', () => {
+    expect(problems({ PORT: 'x', DRY_RUN: 'maybe' }).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('INSECURE_NO_AUTH=true runs without credentials, said explicitly', () => {
+    expect(loadConfig({ INSECURE_NO_AUTH: 'true' }).auth).toEqual({ webhookToken: null, webhookBasic: null, adminToken: null, insecure: true });
+  });
+
+  test('a config error never repeats a secret', () => {
+    const secret = 'super-secret-but-short';
+    const p = problems({ WEBHOOK_TOKEN: secret, ADMIN_TOKEN: secret });
+    expect(p.join('\n')).not.toContain(secret);
+  });
+
+  test('ALLOWED_NAMESPACES=* allows any namespace', () => {
+    expect(loadConfig({ ...BASE, ALLOWED_NAMESPACES: '*' }).allowedNamespaces).toBe('*');
+    expect(loadConfig({ ...BASE, ALLOWED_NAMESPACES: 'ci, prod' }).allowedNamespaces).toEqual(['ci', 'prod']);
+  });
+});
