@@ -52,10 +52,10 @@ export interface SqliteStoreOptions {
  * where modules are loaded more than once (jest's per-file module registries) the
  * errors it throws are not `instanceof Error` here. Re-wrap those, keeping message and code.
  */
-function asError(err: unknown): unknown {
-  if (err instanceof Error || typeof err !== 'object' || err === null) return err;
-  const e = err as { message?: unknown; code?: unknown };
-  const wrapped = new Error(typeof e.message === 'string' ? e.message : String(err), { cause: err });
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { message?: unknown; code?: unknown };
+  const wrapped = new Error(typeof e.message === 'string' ? e.message : 'SQLite error', { cause: err });
   if (typeof e.code === 'string') Object.assign(wrapped, { code: e.code });
   return wrapped;
 }

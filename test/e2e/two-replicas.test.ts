@@ -54,7 +54,7 @@ describePg('two replicas on PostgreSQL', () => {
     api = await startSandboxApi({ seed: loadSeed(), readyDelayMs: 10, tickMs: 100 });
     const template = api.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent-consumer')!;
     for (let i = 0; i < TARGETS; i++) {
-      api.put({ ...template, metadata: { name: `worker-${i}`, namespace: 'ci', labels: { app: `worker-${i}` } }, status: undefined } as Parameters<SandboxApi['put']>[0]);
+      api.put({ ...template, metadata: { name: `worker-${i}`, namespace: 'ci', labels: { app: `worker-${i}` } }, status: undefined });
     }
     dir = mkdtempSync(join(tmpdir(), 'two-replicas-'));
     mkdirSync(join(dir, 'rules'));
