@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { WebhookAlert } from '../domain/alert.js';
 import { PHASES } from '../domain/remediation.js';
 import type { RuleTable } from '../domain/rule.js';
+import type { ReloadStatus } from '../rule-table/watcher.js';
 import type { Engine } from '../remediation/engine.js';
 import type { Clock } from '../platform/clock.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -16,19 +17,10 @@ import { HttpError } from './errors.js';
 import { parseNotification, requireJson } from './intake.js';
 import { formatPath, type WebhookLimits } from './webhook-schema.js';
 
-export interface ReloadStatusView {
-  ok: boolean;
-  version: string;
-  ruleCount: number;
-  lastAttemptAt: Date | null;
-  lastSuccessAt: Date | null;
-  errors: string[];
-}
-
 export interface ApiDeps {
   store: Store;
   engine: Pick<Engine, 'evaluate' | 'rollbackByHand'>;
-  rules: { current(): RuleTable; status(): ReloadStatusView };
+  rules: { current(): RuleTable; status(): ReloadStatus };
   clock: Clock;
   metrics: Metrics;
   limits: WebhookLimits & { maxBodyBytes: number };

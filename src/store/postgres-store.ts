@@ -25,6 +25,7 @@ import type {
   Store,
   TransitionPatch,
 } from './store.js';
+import { ALERT_SELECT, REMEDIATION_SELECT, json } from './sql.js';
 
 export interface PostgresStoreOptions {
   /** How long a claimAlert claim holds before another worker may take it over. */
@@ -123,19 +124,7 @@ interface BreakerRow {
   reset_by: string | null;
 }
 
-const ALERT_SELECT = `
-SELECT a.id, a.notification_id, a.received_at, a.identity, a.duplicate_of, a.status, a.labels,
-       a.annotations, a.starts_at, a.ends_at, a.generator_url, a.fingerprint, a.decided_at,
-       n.group_key, n.receiver, n.external_url
-FROM alerts a JOIN notifications n ON n.id = a.notification_id`;
 
-const REMEDIATION_SELECT = `
-SELECT id, alert_id, rule, target_key, target, namespace, phase, decision, snapshot, result,
-       dry_run, origin, created_at, updated_at
-FROM remediations`;
-
-/** JSON parameters are sent as text and cast in SQL: pg would turn a JS array into a PostgreSQL array. */
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
 type Queryable = Pick<PoolClient, 'query'>;
 

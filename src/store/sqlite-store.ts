@@ -26,6 +26,7 @@ import type {
   Store,
   TransitionPatch,
 } from './store.js';
+import { ALERT_SELECT, REMEDIATION_SELECT, json } from './sql.js';
 
 export interface SqliteStoreOptions {
   /** How long a claimAlert claim holds before another worker may take it over. */
@@ -148,18 +149,7 @@ interface BreakerRow {
   reset_by: string | null;
 }
 
-const ALERT_SELECT = `
-SELECT a.id, a.notification_id, a.received_at, a.identity, a.duplicate_of, a.status, a.labels,
-       a.annotations, a.starts_at, a.ends_at, a.generator_url, a.fingerprint, a.decided_at,
-       n.group_key, n.receiver, n.external_url
-FROM alerts a JOIN notifications n ON n.id = a.notification_id`;
 
-const REMEDIATION_SELECT = `
-SELECT id, alert_id, rule, target_key, target, namespace, phase, decision, snapshot, result,
-       dry_run, origin, created_at, updated_at
-FROM remediations`;
-
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
