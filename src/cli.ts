@@ -17,6 +17,8 @@ commands:
                            (--url URL, default http://127.0.0.1:8000; ADMIN_TOKEN from the environment;
                            --apply to act instead of a dry-run preview)
   sandbox                  start a simulated cluster and the service wired to it (quick start)
+                           (--with-prometheus: also Prometheus and Alertmanager, with a live timeline;
+                           "sandbox load --url <sandbox> --rps N" changes the simulated load)
 `;
 
 async function main(argv: string[]): Promise<number> {

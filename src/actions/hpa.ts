@@ -38,7 +38,7 @@ export const hpaKind: ActionKind<HpaAction> = {
       await kube.patchHpaBounds(t.namespace, name, after, hpa.metadata?.resourceVersion ?? '');
     });
     return {
-      detail: `raised HPA ${name} of ${targetKey(t)} from ${before.minReplicas}..${before.maxReplicas} to ${after.minReplicas}..${after.maxReplicas}`,
+      detail: `${after.minReplicas + after.maxReplicas >= before.minReplicas + before.maxReplicas ? 'raised' : 'lowered'} HPA ${name} of ${targetKey(t)} from ${before.minReplicas}..${before.maxReplicas} to ${after.minReplicas}..${after.maxReplicas}`,
       snapshot: { hpa: name, ...before },
       applied: after,
     };

@@ -52,6 +52,13 @@ const EVENT_REASON: Record<ActionSpec['type'], string> = {
   redis: 'AutoremediatorRedisMaxmemory',
 };
 
+/** A step down (restore) says so: the reason names the direction of the change. */
+function eventReason(type: ActionSpec['type'], decision: ActDecision): string {
+  const down = Object.entries(decision.after).some(([k, v]) => typeof v === 'number' && typeof decision.before[k] === 'number' && v < (decision.before[k]));
+  if (!down) return EVENT_REASON[type];
+  return type === 'hpa' ? 'AutoremediatorLoweredHPA' : type === 'scale' ? 'AutoremediatorScaledDown' : `${EVENT_REASON[type]}Restored`;
+}
+
 export class KubeCluster implements ClusterPort {
   private readonly ctx: ActionContext;
 
@@ -81,7 +88,7 @@ export class KubeCluster implements ClusterPort {
   async apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
     try {
       const applied = await kindOf(action).apply(this.ctx, decision, action);
-      await this.record(decision.target, applied.uid, EVENT_REASON[action.type], `${decision.explanation} [remediation ${remediationId}]`, 'Normal', remediationId);
+      await this.record(decision.target, applied.uid, eventReason(action.type, decision), `${decision.explanation} [remediation ${remediationId}]`, 'Normal', remediationId);
       return { ok: true, detail: applied.detail, snapshot: applied.snapshot, applied: applied.applied };
     } catch (err) {
       return failure(err);

@@ -18,6 +18,9 @@ import { createLogger } from '../platform/logger.js';
 import { loadSeed, startSandboxApi } from '../sandbox/index.js';
 
 export async function runSandbox(argv: string[]): Promise<number> {
+  // `sandbox load …` and `sandbox --with-prometheus` (the live demo) live in demo.ts.
+  if (argv[0] === 'load') return (await import('./demo.js')).runSandboxLoad(argv.slice(1));
+  if (argv.includes('--with-prometheus')) return (await import('./demo.js')).runDemo(argv);
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -14,7 +14,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { Store } from '../store/store.js';
 import { InvalidCursorError } from '../store/cursor.js';
 import { HttpError } from './errors.js';
-import { parseNotification, requireJson } from './intake.js';
+import { requireJson, validateNotification } from './intake.js';
 import { formatPath, type WebhookLimits } from './webhook-schema.js';
 
 export interface ApiDeps {
@@ -71,6 +71,18 @@ const wrap =
       next(err instanceof InvalidCursorError ? new HttpError(400, 'invalid-query', `query parameter cursor: ${err.message}`, { field: 'cursor' }) : err);
     });
   };
+
+/** Deeper than any Alertmanager notification gets (it is 3 levels): checked iteratively, without recursion. */
+function hasDeepNesting(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 export function apiRouter(deps: ApiDeps, auth: RequestHandler): Router {
   const { store, engine, rules, clock } = deps;
@@ -171,7 +183,8 @@ export function apiRouter(deps: ApiDeps, auth: RequestHandler): Router {
         if (!stored) throw new HttpError(404, 'not-found', `no alert with id ${body.alertId}`);
         inputs = [{ id: stored.duplicateOf ?? stored.id, alert: stored }];
       } else {
-        const n = parseNotification(Buffer.from(JSON.stringify(body.payload ?? null)), deps.limits);
+        if (hasDeepNesting(body.payload, 64)) throw new HttpError(400, 'invalid-body', 'payload is nested too deeply to be an Alertmanager notification');
+        const n = validateNotification(body.payload ?? null, deps.limits);
         inputs = n.alerts.map((a) => ({ id: null, alert: a }));
       }
       const results = [];

@@ -41,11 +41,34 @@ export function requireJson(): RequestHandler {
 
 export function parseNotification(raw: Buffer, limits: WebhookLimits): WebhookNotification {
   let body: unknown;
+  const text = raw.toString('utf8');
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(text);
   } catch (err) {
     throw new HttpError(400, 'malformed-json', `body is not valid JSON: ${(err as Error).message}`);
   }
+  // JSON.parse makes "__proto__" an own key; copying it into a plain object (as validation does)
+  // would drop it or change a prototype. Refuse it (a cheap string test first).
+  if (text.includes('"__proto__"') && hasProtoKey(body)) {
+    throw new HttpError(400, 'invalid-payload', 'the key "__proto__" is not allowed anywhere in the notification');
+  }
+  return validateNotification(body, limits);
+}
+
+/** Is there an own `__proto__` key anywhere in a parsed JSON value? Iterative: no recursion limit. */
+function hasProtoKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (!Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, '__proto__')) return true;
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push(child);
+  }
+  return false;
+}
+
+/** Validate an already parsed notification (intake, and replay's `payload`). */
+export function validateNotification(body: unknown, limits: WebhookLimits): WebhookNotification {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'invalid-payload', 'body must be a JSON object (an Alertmanager webhook notification)', { field: '(body)' });
   }

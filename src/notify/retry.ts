@@ -69,7 +69,8 @@ export function classifyWebApi(res: RawResponse, nowMs: number): Delivery {
   }
   const data = body as Record<string, unknown>;
   if (data.ok === true) return { ok: true, data };
-  const error = typeof data.error === 'string' ? clean(data.error) : 'no error given';
+  const raw = typeof data.error === 'string' ? clean(data.error) : '';
+  const error = /^[a-z_]{1,64}$/.test(raw) ? raw : raw ? 'unrecognised error text' : 'no error given';
   if (error === 'ratelimited') return { ok: false, retryable: true, reason: 'rate_limited', detail: 'ok:false ratelimited', retryAfterMs: parseRetryAfter(res.retryAfter, nowMs) };
   return { ok: false, retryable: false, reason: 'slack_error', detail: error, retryAfterMs: null };
 }
@@ -81,7 +82,10 @@ export function classifyTransportError(code: string | undefined): Delivery {
 }
 
 function classifyStatus(res: RawResponse, nowMs: number): Delivery {
-  const detail = `HTTP ${res.status}${res.body ? ` ${clean(res.body)}` : ''}`;
+  // Only a Slack-style error code from the body: an error page (a proxy's 502) may echo the
+  // request path, and for an incoming webhook the path is the secret.
+  const code = res.body ? clean(res.body) : '';
+  const detail = `HTTP ${res.status}${/^[a-z_]{1,64}$/.test(code) ? ` ${code}` : ''}`;
   if (res.status === 429) return { ok: false, retryable: true, reason: 'rate_limited', detail, retryAfterMs: parseRetryAfter(res.retryAfter, nowMs) };
   if (res.status >= 500) return { ok: false, retryable: true, reason: 'server_error', detail, retryAfterMs: null };
   return { ok: false, retryable: false, reason: 'client_error', detail, retryAfterMs: null };

@@ -10,7 +10,7 @@ import { isAct, type ActDecision, type Decision, type SkipDecision } from '../do
 import type { Remediation } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../domain/rule.js';
 import { targetKey } from '../domain/target.js';
-import { decide, historyWindowMs, type PlannerSettings } from '../planner/decide.js';
+import { decide, historyWindowMs, namespaceAllowed, type PlannerSettings } from '../planner/decide.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -57,6 +57,12 @@ export interface EvaluateOptions {
   /** Force dry-run for this evaluation, whatever DRY_RUN says. */
   dryRun?: boolean;
   origin: Remediation['origin'];
+  /**
+   * Wait for validation before returning (replay answers with the outcome). The
+   * queue does not: an alert is marked decided as soon as its decisions are
+   * recorded and applied, and validation goes on in the background.
+   */
+  awaitValidation?: boolean;
 }
 
 export class Engine {
@@ -85,8 +91,9 @@ export class Engine {
     return this.queue.offer(ids);
   }
 
+  /** Work pending in this process: alerts queued or being decided, and runs validating in the background. */
   get queueDepth(): number {
-    return this.queue.depth;
+    return this.queue.depth + this.inflight.size;
   }
 
   /** Queue every stored, undecided first delivery (after a restart, or a failed decide). */
@@ -113,7 +120,7 @@ export class Engine {
     if (!alert || alert.decidedAt || alert.duplicateOf) return;
     if (!(await store.claimAlert(alertId, instanceId, clock.now()))) return;
     const started = process.hrtime.bigint();
-    await this.evaluate(toInput(alert), { record: true, origin: 'alert' });
+    await this.evaluate(toInput(alert), { record: true, origin: 'alert', awaitValidation: false });
     await store.markAlertDecided(alertId, clock.now());
     metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
@@ -124,7 +131,15 @@ export class Engine {
    */
   async evaluate(alert: AlertInput, opts: EvaluateOptions): Promise<Array<{ decision: Decision; remediation: Remediation | null }>> {
     const table = this.deps.rules();
-    const matched = matchAlert(table, alert.labels);
+    let matched = matchAlert(table, alert.labels);
+    // Deciding an alert again (its claim expired after a crash between recording and marking it
+    // decided) must not decide any rule twice: the rules already recorded for it are done.
+    let decidedBefore = new Set<string | null>();
+    if (opts.record && opts.origin === 'alert' && alert.id) {
+      decidedBefore = new Set((await this.deps.store.listRemediations({ alertId: alert.id, limit: 500 })).items.map((r) => r.rule));
+      matched = matched.filter((r) => !decidedBefore.has(r.name));
+      if (matched.length === 0 && decidedBefore.size > 0) return [];
+    }
     if (matched.length === 0) {
       const names = table.rules.length;
       const decision: SkipDecision = {
@@ -172,7 +187,13 @@ export class Engine {
     const planned = opts.record ? await this.deps.store.withTargetLock(key, plan) : await plan();
     if (!planned.run || !planned.remediation) return planned;
     // Validation runs outside the lock; the planner's in-progress check keeps other runs off the target.
-    const finished = this.track(this.runner.validate(planned.remediation, rule));
+    const finished = this.track(
+      this.runner.validate(planned.remediation, rule).catch((err: unknown) => {
+        this.deps.logger.error({ err, remediation: planned.remediation!.id }, 'validation failed unexpectedly; the resume job picks the run up');
+        return planned.remediation!;
+      }),
+    );
+    if (opts.awaitValidation === false) return { decision: planned.decision, remediation: planned.remediation };
     return { decision: planned.decision, remediation: await finished };
   }
 
@@ -181,10 +202,14 @@ export class Engine {
     const now = clock.now();
     let state: TargetState | null = null;
     let stateError: string | undefined;
-    try {
-      state = await cluster.readState(t, action);
-    } catch (err) {
-      stateError = err instanceof Error ? err.message : String(err);
+    // Refused before any cluster read: a target outside the allowed namespaces is never even looked at.
+    const refused = !rule.enabled || alert.status === 'resolved' || !namespaceAllowed(t.namespace, settings.allowedNamespaces);
+    if (!refused) {
+      try {
+        state = await cluster.readState(t, action);
+      } catch (err) {
+        stateError = err instanceof Error ? err.message : String(err);
+      }
     }
     const key = targetKey(t);
     const since = new Date(now.getTime() - historyWindowMs(rule, settings));

@@ -20,6 +20,7 @@ import { ApiError, conflict, forbidden, internalError, invalid, tooManyRequests 
 import { clone, type KubeObject, type StoredObject } from './types.js';
 import { applyDefaults, validateObject } from './validation.js';
 import { startWatch, type WatchHandle } from './watch.js';
+import { WorkloadSimulator, type WorkloadOptions } from './workload/index.js';
 
 export interface SandboxOptions {
   /** Loopback address to listen on (default 127.0.0.1). */
@@ -40,6 +41,8 @@ export interface SandboxOptions {
   requestLogLimit?: number;
   /** Called when a controller pass throws (default: console.error). */
   onControllerError?: (err: unknown) => void;
+  /** The simulated workload behind /metrics and /sandbox/load (default: the reference workload). */
+  workload?: WorkloadOptions;
 }
 
 /** One answered request, in the terms RBAC uses (verb, apiGroup, resource, subresource …). */
@@ -69,6 +72,8 @@ export interface SandboxApi {
   /** Base URL, e.g. http://127.0.0.1:43121. */
   readonly url: string;
   readonly faults: SandboxFaults;
+  /** The simulated workload: its load, faults and metrics (served at /metrics, /sandbox/load, /sandbox/workload). */
+  readonly workload: WorkloadSimulator;
   /** Every answered API request, oldest first (the /sandbox control routes are not logged). */
   readonly requests: readonly SandboxRequest[];
   clearRequests(): void;
@@ -147,6 +152,7 @@ export async function startSandboxApi(opts: SandboxOptions = {}): Promise<Sandbo
     events: new EventRecorder(store, clock),
   };
   const api = new ResourceApi(cluster);
+  const workload = new WorkloadSimulator(store, clock, opts.workload);
   const requests: SandboxRequest[] = [];
   const logLimit = opts.requestLogLimit ?? 100_000;
   const watches = new Set<WatchHandle>();
@@ -242,6 +248,7 @@ export async function startSandboxApi(opts: SandboxOptions = {}): Promise<Sandbo
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const method = req.method ?? 'GET';
+    if (workload.serves(url.pathname)) return void (await workload.handle(req, res, url));
     if (url.pathname.startsWith('/sandbox/')) return control(req, res, url);
     const entry: SandboxRequest = { time: clock().toISOString(), method, path: url.pathname + url.search, verb: method.toLowerCase(), code: 0, durationMs: 0 };
     if (req.headers['user-agent']) entry.userAgent = req.headers['user-agent'];
@@ -338,6 +345,7 @@ export async function startSandboxApi(opts: SandboxOptions = {}): Promise<Sandbo
   return {
     url: baseUrl,
     faults,
+    workload,
     get requests() {
       return requests;
     },
