@@ -1,6 +1,7 @@
 /** `scale`: replicas through the scale subresource of any scalable kind (Deployment, StatefulSet, CNPG Cluster …). */
 import type { ScaleAction } from '../rule-table/schema.js';
 import { targetKey } from '../domain/target.js';
+import { KubeError } from '../kube/errors.js';
 import { retryOnConflict } from '../kube/retry.js';
 import { foundState, Refused, type ActionKind } from './kind.js';
 
@@ -21,11 +22,23 @@ export const scaleKind: ActionKind<ScaleAction> = {
     // An HPA that appeared since the plan would undo a direct scale.
     const hpa = await kube.findHpa(t);
     if (hpa) throw new Refused(`HorizontalPodAutoscaler ${hpa.metadata?.name} now manages ${targetKey(t)}; not scaling it directly`);
-    await retryOnConflict(async () => {
+    let sent = false;
+    try {
+      await retryOnConflict(async () => {
+        const s = await kube.getScale(t);
+        // A write of ours that timed out may have landed after all (the 409 that brought us here says something changed).
+        if (sent && s.replicas === after) return;
+        if (s.replicas !== before) throw new Refused(`${targetKey(t)} changed since the plan: ${s.replicas} replicas, planned from ${before}`);
+        sent = true;
+        await kube.replaceScale(t, after, s.resourceVersion);
+      });
+    } catch (err) {
+      // A timed-out write is not a failed one: the API server may have applied it after we gave up.
+      // Ask the live state before reporting a failure the cluster would contradict.
+      if (!(err instanceof KubeError && err.failure.reason === 'timeout')) throw err;
       const s = await kube.getScale(t);
-      if (s.replicas !== before) throw new Refused(`${targetKey(t)} changed since the plan: ${s.replicas} replicas, planned from ${before}`);
-      await kube.replaceScale(t, after, s.resourceVersion);
-    });
+      if (s.replicas !== after) throw err;
+    }
     return { detail: `scaled ${targetKey(t)} from ${before} to ${after} replicas`, snapshot: { replicas: before }, applied: { replicas: after } };
   },
 
