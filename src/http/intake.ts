@@ -67,6 +67,18 @@ function hasProtoKey(value: unknown): boolean {
   return false;
 }
 
+/** Built once per set of limits: building the zod schema costs more than validating a body with it. */
+const schemas = new Map<string, ReturnType<typeof webhookSchema>>();
+function schemaFor(limits: WebhookLimits): ReturnType<typeof webhookSchema> {
+  const key = `${limits.maxAlertsPerNotification}/${limits.maxLabelsPerAlert}`;
+  let schema = schemas.get(key);
+  if (!schema) {
+    schema = webhookSchema({ maxAlertsPerNotification: limits.maxAlertsPerNotification, maxLabelsPerAlert: limits.maxLabelsPerAlert });
+    schemas.set(key, schema);
+  }
+  return schema;
+}
+
 /** Validate an already parsed notification (intake, and replay's `payload`). */
 export function validateNotification(body: unknown, limits: WebhookLimits): WebhookNotification {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -78,7 +90,7 @@ export function validateNotification(body: unknown, limits: WebhookLimits): Webh
       field: 'version',
     });
   }
-  const parsed = webhookSchema(limits).safeParse(body);
+  const parsed = schemaFor(limits).safeParse(body);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
     const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';

@@ -106,9 +106,11 @@ export class Engine {
 
   /** Stop taking work and wait for what is queued and running (SIGTERM). */
   async drain(timeoutMs: number): Promise<boolean> {
+    // One deadline for both: the grace period is the grace period.
+    const deadline = Date.now() + timeoutMs;
     const queued = await this.queue.drain(timeoutMs);
     const rest = Promise.allSettled([...this.inflight]);
-    const timedOut = new Promise((r) => setTimeout(r, Math.max(0, timeoutMs)).unref());
+    const timedOut = new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
     await Promise.race([rest, timedOut]);
     return queued && this.inflight.size === 0;
   }
