@@ -43,8 +43,11 @@ async function service(settleMs: number): Promise<Sample> {
     await sleep(settleMs);
     return { readyMs: svc.readyMs, idleRssMiB: memoryOf(svc.child.pid).rssMiB };
   } finally {
-    await svc.stop();
-    svc.remove();
+    try {
+      await svc.stop();
+    } finally {
+      svc.remove();
+    }
   }
 }
 

@@ -29,7 +29,7 @@ import { keepAliveAgent, postJson } from './lib/http.js';
 import { notificationOf } from './lib/payloads.js';
 import { spawnTs } from './lib/processes.js';
 import { check, runIfMain, type BenchContext, type BenchResult } from './lib/result.js';
-import { count, openReadonly, startService, WEBHOOK_TOKEN, withStore } from './lib/service.js';
+import { count, openReadonly, startService, WEBHOOK_TOKEN, withStore, type BenchService } from './lib/service.js';
 import { median, ratio, round, summarize, type Summary } from './lib/stats.js';
 
 const NAMESPACE = 'bench';
@@ -86,12 +86,21 @@ async function baseline(api: SandboxApi, names: string[]): Promise<{ clientNode:
   return JSON.parse(line.slice('RESULT '.length)) as { clientNode: number[]; keepAliveFetch: number[] };
 }
 
-async function oneRun(ctx: BenchContext, api: SandboxApi, targets: string[], warm: string[], run: number): Promise<Timeline[]> {
+async function oneRun(api: SandboxApi, targets: string[], warm: string[], run: number): Promise<Timeline[]> {
   const svc = await startService({
     rulesYaml: RULES,
     kubeApiUrl: api.url,
     env: { ALLOWED_NAMESPACES: NAMESPACE, BUDGET_PER_NAMESPACE: '100000/1h', BUDGET_GLOBAL: '100000/1h', READINESS_POLL_MS: '60000', CONCURRENT_REMEDIATIONS: '1000' },
   });
+  try {
+    return await measure(api, svc, targets, warm, run);
+  } finally {
+    await svc.child.kill();
+    svc.remove();
+  }
+}
+
+async function measure(api: SandboxApi, svc: BenchService, targets: string[], warm: string[], run: number): Promise<Timeline[]> {
   const agent = keepAliveAgent(2);
   const startsAt = new Date(Date.now() - 60_000).toISOString();
   const url = `${svc.url}/api/v1/alerts`;
@@ -132,43 +141,39 @@ async function oneRun(ctx: BenchContext, api: SandboxApi, targets: string[], war
     agent.destroy();
     await svc.child.kill();
   }
-  try {
-    const log = [...api.requests];
-    const writes = scaleWrites(log);
-    check(writes.length === targets.length && new Set(writes.map((w) => w.name)).size === targets.length, `exactly one scale write per target (${targets.length})`, `${writes.length} writes`);
-    check(writes.every((w) => w.code === 200), 'every scale write succeeded (200)');
-    return await withStore(svc.dbFile, async (store) => {
-      const all = warm.length + targets.length;
-      const alerts = (await store.listAlerts({ limit: all + 10 })).items;
-      const rems = (await store.listRemediations({ limit: all + 10, rule: 'bench-scale' })).items;
-      check(alerts.length === all, `every alert stored once (${all})`, `${alerts.length}`);
-      check(rems.length === targets.length && rems.every((r) => r.decision.outcome === 'act'), `one act decision per alert (${targets.length})`, rems.filter((r) => r.decision.outcome !== 'act').map((r) => r.decision.explanation).slice(0, 3).join(' | '));
-      check(rems.every((r) => r.transitions.some((t) => t.to === 'validating')), 'every remediation was applied (reached validating)');
-      const alertById = new Map(alerts.map((a) => [a.id, a]));
-      const byTarget = new Map<string, SandboxRequest[]>();
-      for (const r of log) if (r.name) (byTarget.get(r.name) ?? byTarget.set(r.name, []).get(r.name)!).push(r);
-      const out: Timeline[] = [];
-      for (const rem of rems) {
-        const alert = alertById.get(rem.alertId ?? '')!;
-        const target = alert.labels.deployment!;
-        const reqs = byTarget.get(target) ?? [];
-        const putIndex = reqs.findIndex((r) => r.subresource === 'scale' && r.verb === 'update');
-        const first = reqs[0]!;
-        const applying = rem.transitions.find((t) => t.to === 'applying')!.at.getTime();
-        const t = { sent: sent.get(target)!, received: alert.receivedAt.getTime(), firstRead: at(first), planned: rem.createdAt.getTime(), applying, put: at(reqs[putIndex]!) };
-        out.push({
-          target,
-          total: t.put - t.sent,
-          segments: { intake: t.received - t.sent, queueAndClaim: t.firstRead - t.received, readStateAndPlan: t.planned - t.firstRead, recordDecision: t.applying - t.planned, apply: t.put - t.applying },
-          // Named requests before the write (the HPA lists are namespace-wide and unnamed: +2).
-          kubeRequests: putIndex + 2 + 1,
-        });
-      }
-      return out;
-    });
-  } finally {
-    svc.remove();
-  }
+  const log = [...api.requests];
+  const writes = scaleWrites(log);
+  check(writes.length === targets.length && new Set(writes.map((w) => w.name)).size === targets.length, `exactly one scale write per target (${targets.length})`, `${writes.length} writes`);
+  check(writes.every((w) => w.code === 200), 'every scale write succeeded (200)');
+  return await withStore(svc.dbFile, async (store) => {
+    const all = warm.length + targets.length;
+    const alerts = (await store.listAlerts({ limit: all + 10 })).items;
+    const rems = (await store.listRemediations({ limit: all + 10, rule: 'bench-scale' })).items;
+    check(alerts.length === all, `every alert stored once (${all})`, `${alerts.length}`);
+    check(rems.length === targets.length && rems.every((r) => r.decision.outcome === 'act'), `one act decision per alert (${targets.length})`, rems.filter((r) => r.decision.outcome !== 'act').map((r) => r.decision.explanation).slice(0, 3).join(' | '));
+    check(rems.every((r) => r.transitions.some((t) => t.to === 'validating')), 'every remediation was applied (reached validating)');
+    const alertById = new Map(alerts.map((a) => [a.id, a]));
+    const byTarget = new Map<string, SandboxRequest[]>();
+    for (const r of log) if (r.name) (byTarget.get(r.name) ?? byTarget.set(r.name, []).get(r.name)!).push(r);
+    const out: Timeline[] = [];
+    for (const rem of rems) {
+      const alert = alertById.get(rem.alertId ?? '')!;
+      const target = alert.labels.deployment!;
+      const reqs = byTarget.get(target) ?? [];
+      const putIndex = reqs.findIndex((r) => r.subresource === 'scale' && r.verb === 'update');
+      const first = reqs[0]!;
+      const applying = rem.transitions.find((t) => t.to === 'applying')!.at.getTime();
+      const t = { sent: sent.get(target)!, received: alert.receivedAt.getTime(), firstRead: at(first), planned: rem.createdAt.getTime(), applying, put: at(reqs[putIndex]!) };
+      out.push({
+        target,
+        total: t.put - t.sent,
+        segments: { intake: t.received - t.sent, queueAndClaim: t.firstRead - t.received, readStateAndPlan: t.planned - t.firstRead, recordDecision: t.applying - t.planned, apply: t.put - t.applying },
+        // Named requests before the write (the HPA lists are namespace-wide and unnamed: +2).
+        kubeRequests: putIndex + 2 + 1,
+      });
+    }
+    return out;
+  });
 }
 
 export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds'>> {
@@ -182,7 +187,7 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
     for (let r = 0; r < ctx.runs; r++) {
       const b = await baseline(api, targets.slice(0, Math.min(300, n)));
       const base = summarize(b.clientNode);
-      const timelines = await oneRun(ctx, api, targets, warm, r);
+      const timelines = await oneRun(api, targets, warm, r);
       check(timelines.length === n, `a timeline for each of the ${n} alerts`, `${timelines.length}`);
       const total = summarize(timelines.map((t) => t.total));
       const order = new Map(targets.map((t, i) => [t, i]));
