@@ -75,11 +75,17 @@ export interface RunningBinary {
   stop(): Promise<void>;
 }
 
-/** Start a server binary on 127.0.0.1 in its own temp dir; stopped by its pid. */
-export async function startBinary(bin: string, args: (dir: string, port: number) => string[], files: Record<string, string>, readyPath: string): Promise<RunningBinary> {
+/** Start a server binary on 127.0.0.1 (a free port, or the one given) in its own temp dir; stopped by its pid. */
+export async function startBinary(
+  bin: string,
+  args: (dir: string, port: number) => string[],
+  files: Record<string, string>,
+  readyPath: string,
+  opts: { port?: number; readyTimeoutMs?: number } = {},
+): Promise<RunningBinary> {
   const dir = mkdtempSync(join(tmpdir(), `${bin}-`));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const proc = spawn(bin, args(dir, port), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -96,7 +102,7 @@ export async function startBinary(bin: string, args: (dir: string, port: number)
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(`${bin} at ${url}${readyPath}`, async () => (await fetch(`${url}${readyPath}`)).ok, 20_000);
+    await waitFor(`${bin} at ${url}${readyPath}`, async () => (await fetch(`${url}${readyPath}`)).ok, opts.readyTimeoutMs ?? 20_000);
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${output.slice(-2000)}`);

@@ -12,7 +12,6 @@
  * replicas, API writes), and `measure` reads the alert-to-scale times from the
  * records each part keeps.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -365,31 +364,8 @@ export class Loop {
  * to the service before Prometheus can start: it notifies Alertmanager, which
  * notifies the service). Stopped by its pid.
  */
-async function startServerAt(bin: string, port: number, args: (dir: string) => string[], files: Record<string, string>, readyPath: string): Promise<RunningBinary> {
-  const dir = mkdtempSync(join(tmpdir(), `${bin}-`));
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  const proc = spawn(bin, args(dir), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(`${bin} at ${url}${readyPath}`, async () => (await fetch(`${url}${readyPath}`)).ok, 30_000);
-  } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n${output.slice(-2000)}`);
-  }
-  return { url, port, dir, proc, log: () => output, stop };
+function startServerAt(bin: string, port: number, args: (dir: string) => string[], files: Record<string, string>, readyPath: string): Promise<RunningBinary> {
+  return startBinary(bin, (dir) => args(dir), files, readyPath, { port, readyTimeoutMs: 30_000 });
 }
 
 function startAlertmanager(config: string, cluster: { listen: number; peers: number[] } | null): Promise<RunningBinary> {
