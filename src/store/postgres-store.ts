@@ -25,7 +25,7 @@ import type {
   Store,
   TransitionPatch,
 } from './store.js';
-import { ALERT_SELECT, REMEDIATION_SELECT, json } from './sql.js';
+import { ALERT_SELECT, REMEDIATION_SELECT, json, remediationFilters } from './sql.js';
 
 export interface PostgresStoreOptions {
   /** How long a claimAlert claim holds before another worker may take it over. */
@@ -362,15 +362,7 @@ export class PostgresStore implements Store {
   async listRemediations(q: RemediationQuery): Promise<Page<Remediation>> {
     assertLimit(q.limit);
     const w = new SqlConditions('postgres');
-    const filters: [string, unknown][] = [
-      ['target_key', q.targetKey],
-      ['rule', q.rule],
-      ['phase', q.phase],
-      ['alert_id', q.alertId],
-      ['outcome', q.outcome],
-      ['reason', q.reason],
-    ];
-    for (const [column, value] of filters) if (value !== undefined) w.add(`${column} = ?`, value);
+    for (const [column, value] of remediationFilters(q)) if (value !== undefined) w.add(`${column} = ?`, value);
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       const at = new Date(c.atMs);

@@ -13,3 +13,15 @@ FROM remediations`;
 
 /** JSON parameters are sent as text (and cast in SQL for PostgreSQL: pg would turn a JS array into a PostgreSQL array). */
 export const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/** The equality filters of a remediation listing, as column → value (undefined: not filtered). */
+export function remediationFilters(q: { targetKey?: string; rule?: string; phase?: string; alertId?: string; outcome?: string; reason?: string }): Array<[string, unknown]> {
+  return [
+    ['target_key', q.targetKey],
+    ['rule', q.rule],
+    ['phase', q.phase],
+    ['alert_id', q.alertId],
+    ['outcome', q.outcome],
+    ['reason', q.reason],
+  ];
+}

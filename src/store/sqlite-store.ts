@@ -26,7 +26,7 @@ import type {
   Store,
   TransitionPatch,
 } from './store.js';
-import { ALERT_SELECT, REMEDIATION_SELECT, json } from './sql.js';
+import { ALERT_SELECT, REMEDIATION_SELECT, json, remediationFilters } from './sql.js';
 
 export interface SqliteStoreOptions {
   /** How long a claimAlert claim holds before another worker may take it over. */
@@ -399,15 +399,7 @@ export class SqliteStore implements Store {
     return this.sync(() => {
       assertLimit(q.limit);
       const w = new SqlConditions('sqlite');
-      const filters: [string, unknown][] = [
-        ['target_key', q.targetKey],
-        ['rule', q.rule],
-        ['phase', q.phase],
-        ['alert_id', q.alertId],
-        ['outcome', q.outcome],
-        ['reason', q.reason],
-      ];
-      for (const [column, value] of filters) if (value !== undefined) w.add(`${column} = ?`, value);
+      for (const [column, value] of remediationFilters(q)) if (value !== undefined) w.add(`${column} = ?`, value);
       if (q.cursor) {
         const c = decodeCursor(q.cursor);
         w.add('(created_at < ? OR (created_at = ? AND id < ?))', c.atMs, c.atMs, c.id);
