@@ -92,6 +92,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       })
     : null;
 
+  const instanceId = deps.instanceId ?? randomUUID();
   const engine = new Engine({
     store,
     rules: () => rules.current(),
@@ -108,7 +109,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     settings: { dryRun: config.dryRun, allowedNamespaces: config.allowedNamespaces, budgets: config.budgets },
     queueCapacity: config.limits.queueCapacity,
     concurrency: config.limits.concurrentRemediations,
-    instanceId: deps.instanceId ?? randomUUID(),
+    instanceId,
     listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : [])],
   });
 
@@ -171,6 +172,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     scheduler: null,
     async start() {
+      // SQLite has one process: a claim left on an undecided alert is its dead predecessor's,
+      // so the start-up sweep takes it now instead of after the claim's TTL.
+      if (store.kind === 'sqlite') {
+        const released = await store.releaseAlertClaims(null);
+        if (released > 0) logger.info({ released }, 'released alert claims left by a process that is gone');
+      }
       await resumeJob(true);
       await sweepJob();
       metrics.breakersOpen.set((await store.listBreakers()).filter((b) => b.open).length);
@@ -184,6 +191,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
       rules.stop();
       const drained = await engine.drain(graceMs);
       if (!drained) logger.warn('grace period over with work in flight; it resumes from the journal on the next start');
+      // Claims on alerts this process will not decide go back at once, so another replica decides them
+      // now rather than after the claim TTL. Only when drained: a decide still running could yet record.
+      if (drained) {
+        const released = await store.releaseAlertClaims(instanceId).catch((err: unknown) => {
+          logger.warn({ err }, 'could not release alert claims; they expire on their own');
+          return 0;
+        });
+        if (released > 0) logger.info({ released }, 'released claims on alerts not decided before the stop');
+      }
       await notifier?.drain(3000);
       await store.close();
     },

@@ -281,6 +281,15 @@ export class PostgresStore implements Store {
     return r.rowCount === 1;
   }
 
+  async releaseAlertClaims(owner: string | null): Promise<number> {
+    const r = await this.pool.query(
+      `UPDATE alerts SET claimed_by = NULL, claimed_at = NULL
+       WHERE duplicate_of IS NULL AND decided_at IS NULL AND claimed_at IS NOT NULL AND ($1::text IS NULL OR claimed_by = $1)`,
+      [owner],
+    );
+    return r.rowCount ?? 0;
+  }
+
   async createRemediation(r: NewRemediation): Promise<Remediation> {
     const c = remediationColumns(r);
     const id = newId();

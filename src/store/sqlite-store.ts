@@ -300,6 +300,17 @@ export class SqliteStore implements Store {
     );
   }
 
+  releaseAlertClaims(owner: string | null): Promise<number> {
+    return this.sync(
+      () =>
+        this.run(
+          `UPDATE alerts SET claimed_by = NULL, claimed_at = NULL
+           WHERE duplicate_of IS NULL AND decided_at IS NULL AND claimed_at IS NOT NULL AND (? IS NULL OR claimed_by = ?)`,
+          owner, owner,
+        ).changes,
+    );
+  }
+
   createRemediation(r: NewRemediation): Promise<Remediation> {
     return this.sync(() => {
       const c = remediationColumns(r);

@@ -147,6 +147,13 @@ export interface Store {
   markAlertDecided(id: string, at: Date): Promise<boolean>;
   /** Atomically claim an undecided alert for deciding (true once per alert, across replicas). */
   claimAlert(id: string, owner: string, at: Date): Promise<boolean>;
+  /**
+   * Give up the claims on alerts not decided yet: those of `owner` (a graceful stop
+   * hands its unfinished alerts back at once, instead of after ALERT_CLAIM_TTL_MS), or
+   * every claim when `owner` is null (a single-process store at start: every claim is
+   * its dead predecessor's). Returns how many were released.
+   */
+  releaseAlertClaims(owner: string | null): Promise<number>;
 
   createRemediation(r: NewRemediation): Promise<Remediation>;
   /** Compare-and-set on the phase, recording the transition; throws StaleTransitionError. */

@@ -338,6 +338,24 @@ export function runStoreContract(
         expect(await store.claimAlert(r.id, 'third', new Date(t + ALERT_CLAIM_TTL_MS + 1))).toBe(false);
       });
 
+      test('releaseAlertClaims hands back one owner\'s undecided claims, or every claim with null', async () => {
+        const mine = await recordOne();
+        const theirs = await recordOne();
+        const decided = await recordOne();
+        expect(await store.claimAlert(mine.id, 'stopping', at(1))).toBe(true);
+        expect(await store.claimAlert(theirs.id, 'other', at(1))).toBe(true);
+        expect(await store.claimAlert(decided.id, 'stopping', at(1))).toBe(true);
+        expect(await store.markAlertDecided(decided.id, at(2))).toBe(true);
+        expect(await store.releaseAlertClaims('stopping')).toBe(1);
+        // Released: another worker claims it at once, long before the TTL; the other owner's claim still holds.
+        expect(await store.claimAlert(mine.id, 'next', at(3))).toBe(true);
+        expect(await store.claimAlert(theirs.id, 'next', at(3))).toBe(false);
+        expect(await store.releaseAlertClaims(null)).toBe(2);
+        expect(await store.claimAlert(theirs.id, 'restarted', at(4))).toBe(true);
+        expect(await store.releaseAlertClaims('nobody')).toBe(0);
+        expect((await store.getAlert(decided.id))!.decidedAt).toEqual(at(2));
+      });
+
       testWithPeer('two replicas claiming one alert at once: exactly one wins', async () => {
         const other = await peer();
         const r = await recordOne();

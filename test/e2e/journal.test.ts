@@ -72,6 +72,11 @@ async function remediations(url: string): Promise<Array<{ phase: string; transit
   return ((await res.json()) as { items: Array<{ phase: string; transitions: Array<{ to: string; note: string }> }> }).items;
 }
 
+async function alerts(url: string): Promise<Array<{ decidedAt: string | null }>> {
+  const res = await fetch(`${url}/api/v1/alerts?limit=50`, { headers: { Authorization: `Bearer ${ADMIN}` } });
+  return ((await res.json()) as { items: Array<{ decidedAt: string | null }> }).items;
+}
+
 async function appliedEvents(api: SandboxApi, reason: string): Promise<number> {
   const events = await api.kubeConfig().makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'ci', fieldSelector: 'involvedObject.name=ci-failure-agent-consumer' });
   return events.items.filter((e) => e.reason === reason).length;
@@ -109,6 +114,12 @@ describe('SIGKILL at each point of a remediation, then restart', () => {
         expect(rems.filter((r) => !['succeeded', 'rolled_back', 'skipped'].includes(r.phase))).toEqual([]);
         expect(await appliedEvents(run.api, 'AutoremediatorScaled')).toBe(1);
         expect(replicas(run.api)).toBe(final === 'succeeded' ? 4 : 2);
+        // The killed process had claimed the alert; the restart releases that claim at once
+        // (one SQLite process), so the alert is decided now, not after the 60 s claim TTL.
+        await waitFor('the interrupted alert marked decided', async () => {
+          const stored = await alerts(second.url);
+          return stored.length === 1 && stored[0]!.decidedAt !== null;
+        }, 10_000, 50);
       } finally {
         second.cli.kill('SIGTERM');
         await second.cli.exited;
