@@ -90,6 +90,8 @@ describe('every route × every credential', () => {
       const want: string[] = [];
       for (const r of routes()) {
         for (const cred of Object.keys(CREDS) as Cred[]) {
+          // An accepted request before this one may still be deciding in the background: let it finish first.
+          await quiesce(t.app);
           const before = rowCounts(t.dbPath);
           let req = request(t.app.http)[r.method](r.path);
           if (CREDS[cred]) req = req.set('Authorization', CREDS[cred]);

@@ -90,6 +90,77 @@ describe('SqliteStore on disk', () => {
     }
   });
 
+  describe('group commit: writes asked for in one turn of the event loop share one transaction', () => {
+    test('concurrent writes commit together, each with its own result, all durable when they resolve', async () => {
+      const path = join(dir, 'group', 'store.db');
+      const store = openSqliteStore(path);
+      await store.migrate();
+      try {
+        const before = { ...store.metrics };
+        const alerts = Array.from({ length: 20 }, () => alert());
+        // A second identity delivery in the same batch must still see the first (it runs after it).
+        const again = { ...alerts[0]! };
+        const results = await Promise.all([...alerts, again].map((a, i) => store.recordNotification(notification([a], at(i)), [a])));
+        expect(store.metrics.batches - before.batches).toBeGreaterThanOrEqual(1);
+        expect(store.metrics.batchedWrites - before.batchedWrites).toBe(21);
+        expect(results.slice(0, 20).every((r) => r.alerts[0]!.duplicateOf === null)).toBe(true);
+        expect(results[20]!.alerts[0]!.duplicateOf).toBe(results[0]!.alerts[0]!.id);
+        // Read back through another connection: committed, not just visible to this one.
+        const raw = new Database(path, { readonly: true });
+        try {
+          expect(raw.prepare('SELECT count(*) AS n FROM alerts').get()).toEqual({ n: 21 });
+        } finally {
+          raw.close();
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a write that fails in a batch rejects alone; the others commit', async () => {
+      const path = join(dir, 'group-fail', 'store.db');
+      const store = openSqliteStore(path);
+      await store.migrate();
+      const raw = new Database(path);
+      try {
+        raw.exec(`CREATE TRIGGER fail_alert BEFORE INSERT ON alerts WHEN NEW.fingerprint = 'ffffffffffffffff'
+                  BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+        const good = [alert(), alert()];
+        const bad = [alert(), alert({ fingerprint: 'ffffffffffffffff' })];
+        const settled = await Promise.allSettled([
+          store.recordNotification(notification([good[0]!], at(0)), [good[0]!]),
+          store.recordNotification(notification(bad, at(1)), bad),
+          store.recordNotification(notification([good[1]!], at(2)), [good[1]!]),
+        ]);
+        expect(settled.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/injected failure/);
+        // The failed notification left nothing (not even its first alert); the others are stored.
+        expect(raw.prepare('SELECT (SELECT count(*) FROM notifications) AS n, (SELECT count(*) FROM alerts) AS a').get()).toEqual({ n: 2, a: 2 });
+        expect(store.metrics.batches).toBeGreaterThanOrEqual(1);
+      } finally {
+        raw.close();
+        await store.close();
+      }
+    });
+
+    test('close commits the writes already asked for; a write after close rejects', async () => {
+      const path = join(dir, 'group-close', 'store.db');
+      const store = openSqliteStore(path);
+      await store.migrate();
+      const a = alert();
+      const pending = store.recordNotification(notification([a], at(0)), [a]);
+      await store.close();
+      expect((await pending).alerts).toHaveLength(1);
+      await expect(store.recordNotification(notification([alert()], at(1)), [alert()])).rejects.toThrow(/closed/);
+      const raw = new Database(path, { readonly: true });
+      try {
+        expect(raw.prepare('SELECT count(*) AS n FROM alerts').get()).toEqual({ n: 1 });
+      } finally {
+        raw.close();
+      }
+    });
+  });
+
   describe('a read-only database file', () => {
     let path: string;
     let immutable = false;
