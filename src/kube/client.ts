@@ -21,6 +21,7 @@ import {
 } from '@kubernetes/client-node';
 import type { TargetRef } from '../domain/target.js';
 import { KubeError } from './errors.js';
+import { keepAliveAuth, type KeepAliveAuth } from './keep-alive.js';
 import { callKube, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 
 export const FIELD_MANAGER = 'autoremediator';
@@ -57,21 +58,32 @@ export class KubeClient {
   readonly custom: CustomObjectsApi;
   readonly objects: KubernetesObjectApi;
   private readonly discovery: Discovery;
+  private readonly auth: KeepAliveAuth;
   private readonly kinds = new Map<string, ResolvedKind>();
 
   constructor(
     readonly kc: KubeConfig,
     readonly policy: RetryPolicy = DEFAULT_RETRY,
   ) {
-    this.apps = kc.makeApiClient(AppsV1Api);
-    this.autoscaling = kc.makeApiClient(AutoscalingV2Api);
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the Kubernetes config has no current cluster');
-    // Built like makeApiClient builds the generated clients, so discovery shares their auth and agent.
-    this.discovery = new Discovery(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc } }));
+    // Built as kc.makeApiClient builds them, but with one auth method shared by every client that
+    // keeps connections alive (client-node alone opens a new connection for every request).
+    this.auth = keepAliveAuth(kc);
+    const configuration = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: this.auth } });
+    this.apps = new AppsV1Api(configuration);
+    this.autoscaling = new AutoscalingV2Api(configuration);
+    this.core = new CoreV1Api(configuration);
+    this.custom = new CustomObjectsApi(configuration);
+    this.objects = new KubernetesObjectApi(configuration);
+    // As KubernetesObjectApi.makeApiClient does (the method is protected).
+    (this.objects as unknown as { setDefaultNamespace(k: KubeConfig): void }).setDefaultNamespace(kc);
+    this.discovery = new Discovery(configuration);
+  }
+
+  /** Close the kept-alive connections (the process is stopping). */
+  close(): void {
+    this.auth.destroy();
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {

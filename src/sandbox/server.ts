@@ -76,6 +76,8 @@ export interface SandboxApi {
   readonly workload: WorkloadSimulator;
   /** Every answered API request, oldest first (the /sandbox control routes are not logged). */
   readonly requests: readonly SandboxRequest[];
+  /** TCP connections accepted so far (clients that keep connections alive open few). */
+  readonly connections: number;
   clearRequests(): void;
   /** A copy of a stored object, or undefined. */
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): StoredObject | undefined;
@@ -329,6 +331,10 @@ export async function startSandboxApi(opts: SandboxOptions = {}): Promise<Sandbo
     });
   });
   server.keepAliveTimeout = 30_000;
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
@@ -348,6 +354,9 @@ export async function startSandboxApi(opts: SandboxOptions = {}): Promise<Sandbo
     workload,
     get requests() {
       return requests;
+    },
+    get connections() {
+      return connections;
     },
     clearRequests: () => {
       requests.length = 0;

@@ -93,6 +93,20 @@ describe('scale', () => {
   });
 });
 
+describe('connections', () => {
+  test('the client keeps connections alive: 40 reads and a write over a handful of connections, not one each', async () => {
+    const scale = action({ type: 'scale', minReplicas: 2, maxReplicas: 12 });
+    await s.cluster.readState(CONSUMER, scale); // discovery, warm
+    const before = { connections: s.api.connections, requests: s.api.requests.length };
+    for (let i = 0; i < 20; i++) await s.cluster.readState(CONSUMER, scale);
+    expect((await s.cluster.apply(act(CONSUMER, scale, { replicas: 2 }, { replicas: 4 }), scale, 'rem-ka')).ok).toBe(true);
+    const requests = s.api.requests.length - before.requests;
+    expect(requests).toBeGreaterThanOrEqual(41);
+    // Reads go two at a time (getScale ‖ list HPAs), so two sockets carry them; client-node alone would open one per request.
+    expect(s.api.connections - before.connections).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('hpa', () => {
   const hpa = action({ type: 'hpa', bound: 'min', ceiling: 12 });
   test('raises the HPA floor 3 → 5; the HPA then scales the Deployment; restore puts 3..20 back', async () => {
