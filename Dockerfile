@@ -2,7 +2,7 @@
 # autoremediator: `docker build -t <registry>/autoremediator:<version> .`
 #
 # Three stages: `deps` installs the production dependencies with better-sqlite3's native module,
-# `build` compiles the TypeScript, and the runtime image gets only what the service runs.
+# `build` compiles the TypeScript and bundles the CLI (scripts/build.mjs → dist/autoremediator.mjs), and the runtime image gets only what the service runs.
 # Every `npm ci` runs with --ignore-scripts: our own `prepare` script (tsc) must not run where
 # there are no sources, and only better-sqlite3 needs its install script (package.json
 # `allowScripts`), so it is rebuilt explicitly.
@@ -23,6 +23,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 FROM toolchain AS build
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 
@@ -50,4 +51,4 @@ EXPOSE 8000
 # For `docker run`; Kubernetes ignores it and uses the Deployment's probes.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/src/cli.js", "serve"]
+CMD ["node", "dist/autoremediator.mjs", "serve"]

@@ -1,5 +1,5 @@
 /**
- * 5. Footprint: the built service (`node dist/src/cli.js serve`, SQLite, no cluster
+ * 5. Footprint: the built service (`node dist/autoremediator.mjs serve`, SQLite, no cluster
  * configured) — time from spawning the process to /readyz answering 200, and its RSS
  * when idle after start. Baseline, spawned the same way in the same run: a bare
  * `node -e` http server (time to its first 200, its idle RSS). Also breaks the RSS down:
@@ -88,7 +88,7 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
   const bareIdle = medianOf(bare, (s) => s.idleRssMiB);
   return {
     name: 'footprint',
-    title: 'Footprint: start to /readyz 200 and idle RSS of `node dist/src/cli.js serve` (SQLite)',
+    title: 'Footprint: start to /readyz 200 and idle RSS of `node dist/autoremediator.mjs serve` (SQLite)',
     runs,
     figures: {
       readyMs: round(ready),

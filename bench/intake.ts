@@ -3,7 +3,7 @@
  * three servers, each in its own process:
  *   (a) bare node:http — parse the JSON, answer 202
  *   (b) express 5 + the project's zod webhook schema — validate, answer 202
- *   (c) autoremediator — `node dist/src/cli.js serve`: bearer auth, the same schema,
+ *   (c) autoremediator — `node dist/autoremediator.mjs serve`: bearer auth, the same schema,
  *       every alert stored in SQLite (WAL, fsync per commit) before the 202, the engine
  *       running. No cluster is configured, so deciding is cheap (each new alert is
  *       recorded as skipped: state-unavailable). The bodies are posted unchanged over

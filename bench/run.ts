@@ -37,9 +37,9 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** The benchmarks spawn `node dist/src/cli.js serve`: build it when it is missing or stale. */
+/** The benchmarks spawn `node dist/autoremediator.mjs serve` (what users run): build it when it is missing or stale. */
 function ensureBuilt(log: (m: string) => void): void {
-  const cli = join(REPO_ROOT, 'dist', 'src', 'cli.js');
+  const cli = join(REPO_ROOT, 'dist', 'autoremediator.mjs');
   if (existsSync(cli) && statSync(cli).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'))) return;
   log('dist/ is missing or older than src/: npm run build');
   const r = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });

@@ -1,5 +1,5 @@
 /**
- * Child processes for the benchmarks: the service (`node dist/src/cli.js serve`) and
+ * Child processes for the benchmarks: the service (`node dist/autoremediator.mjs serve`) and
  * the baseline servers (TypeScript through tsx), each in its own process so that the
  * load generator in the parent does not share their CPU. Every wait is bounded; every
  * child started here is stopped by its pid when the parent exits.
@@ -115,9 +115,9 @@ export function spawnTs(file: string, args: string[] = [], opts: SpawnOptions = 
   return spawnNode(['--import', 'tsx', join(REPO_ROOT, file), ...args], opts);
 }
 
-/** The built service: `node dist/src/cli.js serve`, configured by env. */
+/** The built service as users run it: `node dist/autoremediator.mjs serve`, configured by env. */
 export function spawnService(env: Record<string, string>, opts: Omit<SpawnOptions, 'env'> = {}): Child {
-  return spawnNode([join(REPO_ROOT, 'dist', 'src', 'cli.js'), 'serve'], { ...opts, env });
+  return spawnNode([join(REPO_ROOT, 'dist', 'autoremediator.mjs'), 'serve'], { ...opts, env });
 }
 
 /** A free loopback port (listen on 0, read it, close). */

@@ -1,5 +1,5 @@
 /**
- * The service under test as users run it: `node dist/src/cli.js serve` in its own
+ * The service under test as users run it: `node dist/autoremediator.mjs serve` in its own
  * process, with a fresh SQLite file and its own rules in a temporary directory,
  * optionally pointed at a sandbox API server. After it stops, the store is read
  * back to check what it recorded.

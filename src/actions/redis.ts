@@ -6,7 +6,7 @@ import { foundState, Refused, type ActionKind } from './kind.js';
 import type { RedisConnector } from './redis-connector.js';
 
 async function maxmemory(redis: RedisConnector, action: RedisAction): Promise<number> {
-  const c = redis.get(action.address, action.passwordEnv);
+  const c = await redis.get(action.address, action.passwordEnv);
   const reply = (await c.config('GET', 'maxmemory')) as string[];
   const v = Number(reply[1]);
   if (!Number.isFinite(v)) throw new Error(`CONFIG GET maxmemory at ${action.address} answered ${JSON.stringify(reply)}`);
@@ -14,7 +14,7 @@ async function maxmemory(redis: RedisConnector, action: RedisAction): Promise<nu
 }
 
 async function setMaxmemory(redis: RedisConnector, action: RedisAction, bytes: number): Promise<string> {
-  const c = redis.get(action.address, action.passwordEnv);
+  const c = await redis.get(action.address, action.passwordEnv);
   await c.config('SET', 'maxmemory', String(bytes));
   if (!action.rewrite) return 'not persisted (rewrite: false)';
   try {

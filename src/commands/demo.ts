@@ -53,9 +53,9 @@ export function findOnPath(names: readonly string[], path = process.env.PATH ?? 
   return null;
 }
 
-/** Where the repository's files are: beside dist/ (built) or src/ (tsx). */
+/** Where the repository's files are: from dist/src/commands/ (tsc), src/commands/ (tsx) or dist/autoremediator.mjs (the bundle). */
 function packageRoot(): string {
-  const candidates = ['../../..', '../..'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const candidates = ['../../..', '../..', '..'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((p) => existsSync(join(p, 'alertmanager', 'alertmanager.e2e.yml'))) ?? process.cwd();
 }
 

@@ -4,7 +4,8 @@
  * and the bot token stay inside this file: no error, log or result carries
  * them, and axios errors (whose config holds both) are reduced to their code.
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+import { axiosErrorCode, lazyAxios } from '../platform/lazy-axios.js';
 import { classifyTransportError, classifyWebApi, classifyWebhook, type Delivery, type RawResponse } from './retry.js';
 
 export type WebApiMethod = 'chat.postMessage' | 'chat.update';
@@ -30,12 +31,12 @@ export interface SlackHttpOptions {
 
 /** The axios-backed transport. */
 export class SlackHttp implements SlackTransport {
-  private readonly http: AxiosInstance;
+  private readonly http: () => Promise<AxiosInstance>;
   private readonly now: () => number;
 
   constructor(private readonly opts: SlackHttpOptions) {
     this.now = opts.now ?? Date.now;
-    this.http = axios.create({
+    this.http = lazyAxios({
       timeout: opts.timeoutMs,
       // Every status is sorted by the classifier; redirects are not followed (a moved webhook is a configuration error).
       validateStatus: () => true,
@@ -66,11 +67,11 @@ export class SlackHttp implements SlackTransport {
     const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' };
     if (token) headers.Authorization = `Bearer ${token}`;
     try {
-      const res = await this.http.post<string>(url, JSON.stringify(payload), { headers });
+      const res = await (await this.http()).post<string>(url, JSON.stringify(payload), { headers });
       const retryAfter: unknown = res.headers['retry-after'];
       return { status: res.status, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, body: typeof res.data === 'string' ? res.data : '' };
     } catch (err) {
-      return classifyTransportError(axios.isAxiosError(err) ? err.code : undefined);
+      return classifyTransportError(axiosErrorCode(err));
     }
   }
 }

@@ -8,13 +8,12 @@ import { parseAllDocuments } from 'yaml';
 import { isRecord, type KubeObject } from './types.js';
 
 /**
- * Where the reference seed is: beside this module under `src/` (tsx, jest), or,
- * after `tsc` (which does not copy .yaml files), back in the source tree from
- * `dist/src/sandbox/`. A dist shipped without src/ must copy `src/sandbox/seed/`
- * to `dist/src/sandbox/seed/`.
+ * Where the reference seed is: beside this module under `src/` (tsx, jest) or
+ * `dist/src/sandbox/` (the build copies it there), under `dist/src/sandbox/seed/`
+ * from the bundle `dist/autoremediator.mjs`, or back in the source tree.
  */
 export function referenceSeedPath(): string {
-  const candidates = ['./seed/reference.yaml', '../../../src/sandbox/seed/reference.yaml'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const candidates = ['./seed/reference.yaml', './src/sandbox/seed/reference.yaml', '../../../src/sandbox/seed/reference.yaml'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 

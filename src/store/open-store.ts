@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { openPostgresStore } from './postgres-store.js';
 import type { PostgresStoreOptions } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
@@ -67,7 +66,8 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   const where = describeDatabaseLocation(location);
   let store: Store;
   try {
-    store = location.kind === 'sqlite' ? openSqliteStore(location.path, options) : openPostgresStore(location.url, options);
+    // pg is loaded only when DATABASE_URL names PostgreSQL.
+    store = location.kind === 'sqlite' ? openSqliteStore(location.path, options) : (await import('./postgres-store.js')).openPostgresStore(location.url, options);
   } catch (err) {
     throw new Error(`DATABASE_URL ${where}: cannot open the database: ${(err as Error).message}`, { cause: err });
   }

@@ -2,7 +2,8 @@
  * A Prometheus instant-query provider that never throws: a transport error, an
  * error answer, an empty result or NaN is a measurement error with a message.
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+import { lazyAxios } from '../platform/lazy-axios.js';
 
 export type QueryResult = { ok: true; value: number } | { ok: false; error: string };
 
@@ -17,16 +18,16 @@ interface PromResponse {
 }
 
 export class PrometheusSource implements MetricsSource {
-  private readonly http: AxiosInstance;
+  private readonly http: () => Promise<AxiosInstance>;
 
   constructor(baseUrl: string, timeoutMs = 10_000) {
-    this.http = axios.create({ baseURL: baseUrl.replace(/\/$/, ''), timeout: timeoutMs, validateStatus: () => true });
+    this.http = lazyAxios({ baseURL: baseUrl.replace(/\/$/, ''), timeout: timeoutMs, validateStatus: () => true });
   }
 
   async query(promql: string): Promise<QueryResult> {
     let res;
     try {
-      res = await this.http.get<PromResponse>('/api/v1/query', { params: { query: promql } });
+      res = await (await this.http()).get<PromResponse>('/api/v1/query', { params: { query: promql } });
     } catch (err) {
       return { ok: false, error: `Prometheus unreachable: ${(err as Error).message}` };
     }

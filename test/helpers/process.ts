@@ -1,4 +1,4 @@
-/** The CLI as a real process (built into dist/ by the global setup), for quick-start and signal tests. */
+/** The CLI as a real process (the bundle dist/autoremediator.mjs, built by the global setup), for quick-start and signal tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './fixtures.js';
@@ -13,7 +13,7 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], env: Record<string, string | undefined> = {}, cwd = REPO_ROOT): CliProcess {
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'cli.js'), ...args], {
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'autoremediator.mjs'), ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

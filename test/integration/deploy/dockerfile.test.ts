@@ -50,6 +50,7 @@ function parseDockerfile(text: string): Stage[] {
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const stages = parseDockerfile(dockerfile);
 const runtime = stages.at(-1)!;
+const build = stages.find((s) => s.name === 'build')!;
 const all = stages.flatMap((s) => s.body);
 const deployment = readObjects(join(REPO_ROOT, 'deploy', 'base', 'deployment.yaml'))[0]!;
 
@@ -77,10 +78,12 @@ describe('Dockerfile', () => {
     const copies = runtime.body.filter((i) => i.op === 'COPY').map((i) => i.args);
     for (const what of ['dist', 'node_modules', 'rules', 'package.json']) expect({ what, copied: copies.some((c) => c.split(/\s+/).some((p) => p.replace(/^\/app\//, '') === what)) }).toEqual({ what, copied: true });
     const cmd = runtime.body.filter((i) => i.op === 'CMD').at(-1);
-    expect(JSON.parse(cmd!.args)).toEqual(['node', 'dist/src/cli.js', 'serve']);
-    // tsc -p tsconfig.build.json keeps the src/ level under dist/ (rootDir "."): dist/src/cli.js is src/cli.ts.
+    expect(JSON.parse(cmd!.args)).toEqual(['node', 'dist/autoremediator.mjs', 'serve']);
+    // The build (scripts/build.mjs, which the build stage copies) bundles src/cli.ts into that file, and npm start runs the same.
+    expect(build.body.some((i) => i.op === 'COPY' && /^scripts\s/.test(i.args))).toBe(true);
+    expect(readFileSync(join(REPO_ROOT, 'scripts', 'build.mjs'), 'utf8')).toMatch(/entryPoints: \['src\/cli\.ts'\],\s+outfile: 'dist\/autoremediator\.mjs'/);
     expect(existsSync(join(REPO_ROOT, 'src', 'cli.ts'))).toBe(true);
-    expect((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start).toBe('node dist/src/cli.js serve');
+    expect((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start).toBe('node dist/autoremediator.mjs serve');
     expect(runtime.body.some((i) => i.op === 'ENTRYPOINT')).toBe(false);
   });
 
