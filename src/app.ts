@@ -160,7 +160,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     {
       name: 'restore',
       schedule: config.restoreSchedule,
-      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, validator, clock, logger, dryRun: config.dryRun }),
+      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, validator, clock, logger, dryRun: config.dryRun, instanceId }),
     },
   ];
 

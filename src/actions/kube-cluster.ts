@@ -8,6 +8,7 @@ import type { ApplyOutcome, ClusterPort, TargetState } from '../domain/cluster.j
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
 import { KubeError, classifyKubeError } from '../kube/errors.js';
+import { RecentReads } from './kind.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -68,7 +69,7 @@ export class KubeCluster implements ClusterPort {
     clock: Clock,
     private readonly logger: Logger,
   ) {
-    this.ctx = { kube, redis, clock };
+    this.ctx = { kube, redis, clock, recent: new RecentReads() };
   }
 
   async readState(target: TargetRef, action: ActionSpec): Promise<TargetState> {

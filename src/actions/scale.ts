@@ -6,8 +6,9 @@ import { retryOnConflict } from '../kube/retry.js';
 import { foundState, Refused, type ActionKind } from './kind.js';
 
 export const scaleKind: ActionKind<ScaleAction> = {
-  async read({ kube }, target) {
+  async read({ kube, recent, clock }, target) {
     const [scale, hpa] = await Promise.all([kube.getScale(target), kube.findHpa(target)]);
+    if (scale.resourceVersion) recent.put(targetKey(target), { replicas: scale.replicas, resourceVersion: scale.resourceVersion, hpa: hpa !== null }, clock.now().getTime());
     return foundState({
       replicas: scale.replicas,
       resourceVersion: scale.resourceVersion,
@@ -15,15 +16,30 @@ export const scaleKind: ActionKind<ScaleAction> = {
     });
   },
 
-  async apply({ kube }, decision) {
+  async apply({ kube, recent, clock }, decision) {
     const t = decision.target;
     const before = decision.before.replicas as number;
     const after = decision.after.replicas as number;
-    // An HPA that appeared since the plan would undo a direct scale.
-    const hpa = await kube.findHpa(t);
-    if (hpa) throw new Refused(`HorizontalPodAutoscaler ${hpa.metadata?.name} now manages ${targetKey(t)}; not scaling it directly`);
+    const done = { detail: `scaled ${targetKey(t)} from ${before} to ${after} replicas`, snapshot: { replicas: before }, applied: { replicas: after } };
     let sent = false;
     try {
+      // The plan read this target a moment ago (same target lock) with these replicas and no HPA:
+      // write against that read. A change since (a new HPA aside) makes it a 409, and the full
+      // path below re-reads and re-checks everything.
+      const fresh = recent.take(targetKey(t), clock.now().getTime());
+      if (fresh && !fresh.hpa && fresh.replicas === before) {
+        try {
+          sent = true;
+          await kube.replaceScale(t, after, fresh.resourceVersion);
+          return done;
+        } catch (err) {
+          if (!(err instanceof KubeError && err.failure.reason === 'conflict')) throw err;
+          sent = false; // a 409 is a write the API server refused
+        }
+      }
+      // An HPA that appeared since the plan would undo a direct scale.
+      const hpa = await kube.findHpa(t);
+      if (hpa) throw new Refused(`HorizontalPodAutoscaler ${hpa.metadata?.name} now manages ${targetKey(t)}; not scaling it directly`);
       await retryOnConflict(async () => {
         const s = await kube.getScale(t);
         // A write of ours that timed out may have landed after all (the 409 that brought us here says something changed).
@@ -39,7 +55,7 @@ export const scaleKind: ActionKind<ScaleAction> = {
       const s = await kube.getScale(t);
       if (s.replicas !== after) throw err;
     }
-    return { detail: `scaled ${targetKey(t)} from ${before} to ${after} replicas`, snapshot: { replicas: before }, applied: { replicas: after } };
+    return done;
   },
 
   async restore({ kube }, t, _action, snapshot) {

@@ -179,9 +179,9 @@ export class Engine {
     const plan = async (): Promise<{ decision: Decision; remediation: Remediation | null; run: boolean }> => {
       const decision = await this.plan(alert, rule, rendered.target, action, opts);
       if (!opts.record) return { decision, remediation: null, run: false };
+      // An act is leased to this process in the commit that records it.
       let rem = await this.record(alert, decision, opts, key);
       if (!isAct(decision)) return { decision, remediation: rem, run: false };
-      await this.deps.store.leaseRemediations([rem.id], this.deps.instanceId, this.deps.clock.now());
       const baseline = rule.validate?.checks.length && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
       rem = await this.runner.apply(rem, action, baseline);
       return { decision, remediation: rem, run: rem.phase === 'validating' };
@@ -243,6 +243,7 @@ export class Engine {
       snapshot: null,
       at: clock.now(),
       note: decision.explanation,
+      ...(isAct(decision) ? { owner: this.deps.instanceId } : {}),
     });
     metrics.decisions.inc({ rule: decision.rule ?? '', outcome: decision.outcome, reason: isAct(decision) ? '' : decision.reason, action: decision.action ?? '' });
     logger.info(

@@ -25,6 +25,8 @@ export interface RestoreJobDeps {
   validator: Validator;
   /** Shadow mode: no restore (nothing was raised). */
   dryRun: boolean;
+  /** This process: the step-down run is leased to it when recorded, so no other replica's resume takes it over. */
+  instanceId?: string;
 }
 
 const ACTIVE = new Set(['planned', 'applying', 'validating', 'rolling_back']);
@@ -96,7 +98,7 @@ async function restoreTarget(deps: RestoreJobDeps, rule: Rule, key: string, runs
     // Shadow mode changes nothing, so there is nothing to step back from.
     if (deps.dryRun || rule.dryRun) return 0;
     const decision: ActDecision = { outcome: 'act', rule: rule.name, target, action: action.type, before: plan.before, after: plan.after, explanation, facts };
-    const rem = await store.createRemediation({ alertId: oldest.alertId, decision, target, targetKey: key, phase: 'planned', dryRun: false, origin: 'restore', snapshot: null, at: now, note: explanation });
+    const rem = await store.createRemediation({ alertId: oldest.alertId, decision, target, targetKey: key, phase: 'planned', dryRun: false, origin: 'restore', snapshot: null, at: now, note: explanation, ...(deps.instanceId ? { owner: deps.instanceId } : {}) });
     runner.created(rem);
     const alert = oldest.alertId ? await store.getAlert(oldest.alertId) : null;
     const baseline = alert && rule.validate?.checks.length && deps.validator.baseline ? await deps.validator.baseline(rule, alert) : {};

@@ -296,11 +296,13 @@ export class PostgresStore implements Store {
     return this.tx(async (client) => {
       await client.query(
         `INSERT INTO remediations (id, alert_id, rule, target_key, target, namespace, phase, outcome, reason, is_action,
-                                   decision, before_state, after_state, snapshot, result, dry_run, origin, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb, NULL, $15, $16, $17, $17)`,
+                                   decision, before_state, after_state, snapshot, result, dry_run, origin, created_at, updated_at,
+                                   owner, heartbeat_at)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb, NULL, $15, $16, $17, $17, $18, $19)`,
         [
           id, r.alertId, c.rule, r.targetKey, json(r.target), c.namespace, r.phase, c.outcome, c.reason, c.isAction,
           JSON.stringify(r.decision), json(c.before), json(c.after), json(r.snapshot), r.dryRun, r.origin, r.at,
+          r.owner ?? null, r.owner ? r.at : null,
         ],
       );
       await client.query(

@@ -325,10 +325,12 @@ export class SqliteStore implements Store {
         .transaction(() => {
           this.run(
             `INSERT INTO remediations (id, alert_id, rule, target_key, target, namespace, phase, outcome, reason, is_action,
-                                       decision, before_state, after_state, snapshot, result, dry_run, origin, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+                                       decision, before_state, after_state, snapshot, result, dry_run, origin, created_at, updated_at,
+                                       owner, heartbeat_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
             id, r.alertId, c.rule, r.targetKey, json(r.target), c.namespace, r.phase, c.outcome, c.reason, c.isAction ? 1 : 0,
             JSON.stringify(r.decision), json(c.before), json(c.after), json(r.snapshot), r.dryRun ? 1 : 0, r.origin, at, at,
+            r.owner ?? null, r.owner ? at : null,
           );
           this.run(
             'INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note) VALUES (?, 1, NULL, ?, ?, ?)',

@@ -62,6 +62,11 @@ export interface NewRemediation {
   snapshot: Record<string, unknown> | null;
   at: Date;
   note: string;
+  /**
+   * The process that will drive the run: leased to it from the start (as
+   * leaseRemediations would, at `at`), in the same commit as the decision.
+   */
+  owner?: string;
 }
 
 export interface TransitionPatch {

@@ -658,6 +658,13 @@ export function runStoreContract(
         expect(await store.claimRemediation(rem.id, 'a', at(20), at(42))).toBe(false);
       });
 
+      test('a run recorded with an owner is leased from its first commit: nobody else claims it while fresh', async () => {
+        const rem = await store.createRemediation({ ...remediationOf(actDecision('r', web, { replicas: 2 }, { replicas: 4 }), at(10)), owner: 'a' });
+        expect(await store.claimRemediation(rem.id, 'b', at(5), at(11))).toBe(false);
+        // stale once its heartbeat (the recording) is older than the lease
+        expect(await store.claimRemediation(rem.id, 'b', at(20), at(21))).toBe(true);
+      });
+
       test('terminal runs are never claimed', async () => {
         const rem = await planned();
         await store.transitionRemediation(rem.id, 'planned', 'failed', { note: 'x' }, at(1));

@@ -80,6 +80,30 @@ describe('scale', () => {
     expect(replicasOf(CONSUMER).replicas).toBe(2);
   });
 
+  test('right after the plan read it, the write goes against that read: one request, still conditional', async () => {
+    // Settled first: the controllers' status writes also move the resourceVersion.
+    await waitFor('the consumer settled', () => Promise.resolve((s.api.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent-consumer')!.status as { readyReplicas?: number }).readyReplicas === 2), 5000, 20);
+    await new Promise((r) => setTimeout(r, 100));
+    await s.cluster.readState(CONSUMER, scale);
+    const from = s.api.requests.length;
+    const out = await s.cluster.apply(act(CONSUMER, scale, { replicas: 2 }, { replicas: 4 }), scale, 'rem-fast');
+    expect(out).toMatchObject({ ok: true, applied: { replicas: 4 } });
+    // What reached the API server before the Event and the annotation that record the change.
+    const upToWrite = s.api.requests.slice(from).filter((r) => r.resource !== undefined && r.resource !== 'events' && !(r.verb === 'patch' && !r.subresource));
+    expect(upToWrite.map((r) => `${r.verb} ${r.resource}/${r.subresource ?? ''}`)).toEqual(['update deployments/scale']);
+    expect(replicasOf(CONSUMER).replicas).toBe(4);
+  });
+
+  test('someone scaled it between the plan\'s read and the write: the 409 sends it back to re-read, and it is refused', async () => {
+    await s.cluster.readState(CONSUMER, scale);
+    const obj = s.api.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent-consumer')!;
+    s.api.put({ ...obj, spec: { ...(obj.spec as object), replicas: 3 } });
+    const out = await s.cluster.apply(act(CONSUMER, scale, { replicas: 2 }, { replicas: 4 }), scale, 'rem-raced');
+    expect(out).toMatchObject({ ok: false, reason: 'refused' });
+    expect(out.ok || out.detail).toMatch(/changed since the plan: 3 replicas, planned from 2/);
+    expect(replicasOf(CONSUMER).replicas).toBe(3);
+  });
+
   test('refused when an HPA appeared mid-run: it would undo a direct scale', async () => {
     s.api.put({
       apiVersion: 'autoscaling/v2',
