@@ -19,6 +19,7 @@ import autocannon from 'autocannon';
 import type Database from 'better-sqlite3';
 import { webhookSchema } from '../src/http/webhook-schema.js';
 import { commitCostMs } from './lib/commit-cost.js';
+import { storeCostMs } from './lib/store-cost.js';
 import { paced } from './lib/http.js';
 import { fiftyAlertBody, singleAlertBody } from './lib/payloads.js';
 import { cpuMsOf, spawnTs, type Child } from './lib/processes.js';
@@ -294,9 +295,12 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
     const commit = commitCostMs(ctx.quick ? 50 : 200);
     const schema1 = schemaCostMs(single, ctx.quick ? 50 : 300);
     const schema50 = schemaCostMs(fifty, ctx.quick ? 20 : 100);
+    const store1 = await storeCostMs(single, ctx.quick ? 100 : 1000);
+    const store50 = await storeCostMs(fifty, ctx.quick ? 20 : 200);
     const f1 = figuresOf(one);
     const f50 = figuresOf(many);
     const cRps = (f: BodyFigures) => median(f.saturated.c.map((l) => l.rps));
+    const bRps = (f: BodyFigures) => median(f.saturated.b.map((l) => l.rps));
     return {
       name: 'intake',
       title: `Intake: captured bodies (1 alert, 50 alerts) posted by autocannon, ${CONNECTIONS} connections`,
@@ -307,6 +311,8 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
         zodValidationMs: { '1 alert': schema1, '50 alerts': schema50 },
         sqliteCommitMs: { synchronousFull: round(commit.full), synchronousNormal: round(commit.normal) },
         cFsyncShareLowerBound: { '1 alert': round(cRps(one) * commit.full / 1000), '50 alerts': round(cRps(many) * commit.full / 1000) },
+        storeOnlyMsPerNotification: { '1 alert': round(store1), '50 alerts': round(store50) },
+        cOverBCeilingBPlusStorage: { '1 alert': round(1 / (1 + (store1 * bRps(one)) / 1000)), '50 alerts': round(1 / (1 + (store50 * bRps(many)) / 1000)) },
       },
       ratios: {
         '1 alert c/a': f1.ratios.cOverA,
@@ -328,6 +334,7 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
         'Latency percentiles are exact (every 2xx response time). The rate-limited pass is an open-loop paced sender (one request every 1/rate s, latency from the scheduled send time); autocannon’s overallRate is reported beside it but lets each connection send its per-second quota back to back at the start of every second, i.e. saturated bursts.',
         'serverCpu / loaderCpu: share of one core used by the server process / by autocannon in this process (2 cores in total).',
         'cFsyncShareLowerBound: requests/s of (c) × the measured cost of one fsync’d commit — the share of (c)’s time spent waiting on the disk.',
+        'storeOnlyMsPerNotification: SqliteStore.recordNotification of the same body alone, in the benchmark process, five at a time (group-committed as concurrent requests are); cOverBCeilingBPlusStorage = 1 / (1 + that × b’s requests/s / 1000): the c/b of a server that did exactly what (b) does plus storing, on one event loop — the most (c) could reach with every alert stored before the 2xx.',
       ],
     };
   } finally {
