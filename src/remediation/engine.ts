@@ -49,6 +49,8 @@ export interface AlertInput {
   annotations: LabelSet;
   startsAt: string;
   fingerprint: string;
+  /** When intake received it (stored alerts): the start of autoremediator_reaction_seconds. */
+  receivedAt?: Date;
 }
 
 export interface EvaluateOptions {
@@ -184,6 +186,10 @@ export class Engine {
       if (!isAct(decision)) return { decision, remediation: rem, run: false };
       const baseline = rule.validate?.checks.length && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
       rem = await this.runner.apply(rem, action, baseline);
+      // Reaction: from the webhook arriving to the change applied (alert-driven runs only).
+      if (rem.phase === 'validating' && opts.origin === 'alert' && alert.receivedAt) {
+        this.deps.metrics.reactionSeconds.observe(Math.max(0, this.deps.clock.now().getTime() - alert.receivedAt.getTime()) / 1000);
+      }
       return { decision, remediation: rem, run: rem.phase === 'validating' };
     };
     const planned = opts.record ? await this.deps.store.withTargetLock(key, plan) : await plan();
@@ -346,7 +352,7 @@ export class Engine {
 export const ACTIVE: readonly Remediation['phase'][] = ['planned', 'applying', 'validating', 'rolling_back'];
 
 function toInput(a: StoredAlert): AlertInput {
-  return { id: a.id, status: a.status, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, fingerprint: a.fingerprint };
+  return { id: a.id, status: a.status, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, fingerprint: a.fingerprint, receivedAt: a.receivedAt };
 }
 
 export type { Rule };

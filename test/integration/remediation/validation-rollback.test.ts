@@ -166,6 +166,8 @@ describe('validation decides between succeeded and rollback', () => {
     expect(cluster.applied).toHaveLength(2);
     const m = await request(t.app.http).get('/metrics').expect(200);
     expect(m.text).toMatch(/autoremediator_breakers_open 1/);
+    // The two applied changes were timed from their webhooks; the breaker-open skip was not.
+    expect(m.text).toMatch(/^autoremediator_reaction_seconds_count 2$/m);
   });
 
   test('a failed rollback ends failed and opens the breaker at once', async () => {
