@@ -23,10 +23,13 @@ export const scaleKind: ActionKind<ScaleAction> = {
     const done = { detail: `scaled ${targetKey(t)} from ${before} to ${after} replicas`, snapshot: { replicas: before }, applied: { replicas: after } };
     let sent = false;
     try {
-      // The plan read this target a moment ago (same target lock) with these replicas and no HPA:
-      // write against that read. A change since (a new HPA aside) makes it a 409, and the full
-      // path below re-reads and re-checks everything.
       const fresh = recent.take(targetKey(t), clock.now().getTime());
+      // An HPA that appeared since the plan would undo a direct scale.
+      const hpa = await kube.findHpa(t);
+      if (hpa) throw new Refused(`HorizontalPodAutoscaler ${hpa.metadata?.name} now manages ${targetKey(t)}; not scaling it directly`);
+      // The plan read the scale a moment ago (same target lock) with these replicas: write against
+      // that read instead of reading it again. Any change since makes it a 409, and the loop
+      // below re-reads and re-checks, as it does when there is no fresh read.
       if (fresh && !fresh.hpa && fresh.replicas === before) {
         try {
           sent = true;
@@ -37,9 +40,6 @@ export const scaleKind: ActionKind<ScaleAction> = {
           sent = false; // a 409 is a write the API server refused
         }
       }
-      // An HPA that appeared since the plan would undo a direct scale.
-      const hpa = await kube.findHpa(t);
-      if (hpa) throw new Refused(`HorizontalPodAutoscaler ${hpa.metadata?.name} now manages ${targetKey(t)}; not scaling it directly`);
       await retryOnConflict(async () => {
         const s = await kube.getScale(t);
         // A write of ours that timed out may have landed after all (the 409 that brought us here says something changed).

@@ -58,12 +58,12 @@ export function namespaceAllowed(namespace: string, allowed: PlannerSettings['al
   return allowed === '*' || allowed.includes(namespace);
 }
 
-/** The decision for one rule that matched one alert. */
-export function decide(input: PlanInput): Decision {
-  const { alert, rule, target, action, state, now, settings } = input;
-  const key = targetKey(target);
+/** Everything decide needs except the target's live state. */
+export type PrecheckInput = Omit<PlanInput, 'state' | 'stateError'>;
+
+function skipper(rule: Rule, target: TargetRef, action: ActionSpec) {
   const base = { rule: rule.name, target, action: action.type } as const;
-  const skip = (reason: SkipReason, explanation: string, facts: Record<string, unknown> = {}, change?: Pick<ChangePlan, "before" | "after">): SkipDecision => ({
+  return (reason: SkipReason, explanation: string, facts: Record<string, unknown> = {}, change?: Pick<ChangePlan, 'before' | 'after'>): SkipDecision => ({
     outcome: 'skip',
     reason,
     ...base,
@@ -71,6 +71,19 @@ export function decide(input: PlanInput): Decision {
     facts,
     ...(change ? { before: change.before, after: change.after } : {}),
   });
+}
+
+/**
+ * The skips that do not depend on the target's live state: disabled, resolved,
+ * outside the allowed namespaces, breaker open, cooldown, another run in progress.
+ * The engine asks this before it reads the cluster, so an alert storm on one target
+ * costs the API server one read per action, not one per alert. decide() asks it first
+ * too, so both give the same answer in the same order.
+ */
+export function precheck(input: PrecheckInput): SkipDecision | null {
+  const { alert, rule, target, action, now, settings } = input;
+  const key = targetKey(target);
+  const skip = skipper(rule, target, action);
 
   if (!rule.enabled) return skip('disabled', `Rule ${rule.name} is disabled; nothing was done for ${alertName(alert)}.`);
   if (alert.status === 'resolved') {
@@ -86,16 +99,8 @@ export function decide(input: PlanInput): Decision {
   if (input.breakerOpen) {
     return skip('breaker-open', `The breaker of ${key} is open after failed or repeated rollbacks; nothing automatic touches it until a person resets it (POST /api/v1/breakers/:target/reset).`);
   }
-  if (state === null) {
-    return skip('state-unavailable', `Could not read ${key} from the cluster: ${input.stateError ?? 'unknown error'}.`);
-  }
-  if (!state.found) return skip('target-not-found', `Target ${key} was not found: ${state.detail}.`);
 
-  const dryRun = settings.dryRun || rule.dryRun;
-  // In shadow mode the would-be actions count like real ones, so that a week of
-  // dry-run decisions shows the cooldowns and budgets that acting would have met.
-  const history = input.history.filter((h) => dryRun || !h.dryRun);
-
+  const history = effectiveHistory(input);
   const lastByRule = history.find((h) => h.rule === rule.name && h.targetKey === key && h.origin !== 'restore');
   if (lastByRule && now.getTime() - lastByRule.at.getTime() < rule.cooldown) {
     const ago = now.getTime() - lastByRule.at.getTime();
@@ -114,6 +119,35 @@ export function decide(input: PlanInput): Decision {
       runningPhase: running.phase,
     });
   }
+  return null;
+}
+
+/**
+ * The history that counts: in shadow mode the would-be actions count like real ones,
+ * so that a week of dry-run decisions shows the cooldowns and budgets that acting
+ * would have met.
+ */
+function effectiveHistory(input: PrecheckInput): readonly ActionRecord[] {
+  const dryRun = input.settings.dryRun || input.rule.dryRun;
+  return input.history.filter((h) => dryRun || !h.dryRun);
+}
+
+/** The decision for one rule that matched one alert. */
+export function decide(input: PlanInput): Decision {
+  const { alert, rule, target, action, state, now, settings } = input;
+  const key = targetKey(target);
+  const base = { rule: rule.name, target, action: action.type } as const;
+  const skip = skipper(rule, target, action);
+
+  const early = precheck(input);
+  if (early) return early;
+  if (state === null) {
+    return skip('state-unavailable', `Could not read ${key} from the cluster: ${input.stateError ?? 'unknown error'}.`);
+  }
+  if (!state.found) return skip('target-not-found', `Target ${key} was not found: ${state.detail}.`);
+
+  const dryRun = settings.dryRun || rule.dryRun;
+  const history = effectiveHistory(input);
 
   const targetHistory = history.filter((h) => h.targetKey === key);
   const change = planChange({ action, target, state, targetHistory, now });

@@ -10,7 +10,7 @@ import { isAct, type ActDecision, type Decision, type SkipDecision } from '../do
 import type { Remediation } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../domain/rule.js';
 import { targetKey } from '../domain/target.js';
-import { decide, historyWindowMs, namespaceAllowed, type PlannerSettings } from '../planner/decide.js';
+import { decide, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -208,32 +208,31 @@ export class Engine {
   private async plan(alert: AlertInput, rule: Rule, t: TargetRef, action: ActionSpec, opts: EvaluateOptions): Promise<Decision> {
     const { store, cluster, clock, settings } = this.deps;
     const now = clock.now();
-    let state: TargetState | null = null;
-    let stateError: string | undefined;
-    // Refused before any cluster read: a target outside the allowed namespaces is never even looked at.
-    const refused = !rule.enabled || alert.status === 'resolved' || !namespaceAllowed(t.namespace, settings.allowedNamespaces);
-    if (!refused) {
-      try {
-        state = await cluster.readState(t, action);
-      } catch (err) {
-        stateError = err instanceof Error ? err.message : String(err);
-      }
-    }
     const key = targetKey(t);
     const since = new Date(now.getTime() - historyWindowMs(rule, settings));
     const [history, breaker] = await Promise.all([store.actionHistory({ since }), store.getBreaker(key)]);
-    return decide({
+    const input: PrecheckInput = {
       alert,
       rule,
       target: t,
       action,
-      state,
-      ...(stateError !== undefined ? { stateError } : {}),
       history,
       breakerOpen: breaker?.open ?? false,
       now,
       settings: opts.dryRun ? { ...settings, dryRun: true } : settings,
-    });
+    };
+    // What can be decided without the cluster is decided without it: a target outside the allowed
+    // namespaces is never even looked at, and an alert storm in a cooldown reads nothing.
+    const early = precheck(input);
+    if (early) return early;
+    let state: TargetState | null = null;
+    let stateError: string | undefined;
+    try {
+      state = await cluster.readState(t, action);
+    } catch (err) {
+      stateError = err instanceof Error ? err.message : String(err);
+    }
+    return decide({ ...input, state, ...(stateError !== undefined ? { stateError } : {}) });
   }
 
   private async record(alert: AlertInput, decision: Decision, opts: EvaluateOptions, key: string | null): Promise<Remediation> {

@@ -15,6 +15,8 @@ export class FakeCluster implements ClusterPort {
   readonly restored: Array<{ key: string; snapshot: Record<string, unknown> }> = [];
   nextApplyFailure: Extract<ApplyOutcome, { ok: false }> | null = null;
   readFailure: Error | null = null;
+  /** readState calls, per target key. */
+  readonly reads = new Map<string, number>();
 
   set(target: Pick<TargetRef, 'namespace' | 'kind' | 'name'>, state: Partial<Found>): this {
     this.states.set(targetKey(target), { found: true, replicas: null, hpa: null, containers: [], maxmemory: null, paused: false, resourceVersion: '1', ...state });
@@ -22,6 +24,7 @@ export class FakeCluster implements ClusterPort {
   }
 
   readState(target: TargetRef, _action: ActionSpec): Promise<TargetState> {
+    this.reads.set(targetKey(target), (this.reads.get(targetKey(target)) ?? 0) + 1);
     if (this.readFailure) return Promise.reject(this.readFailure);
     const s = this.states.get(targetKey(target));
     return Promise.resolve(s ? structuredClone(s) : { found: false, detail: `${target.kind} ${target.namespace}/${target.name} not found` });
