@@ -493,6 +493,12 @@ export class PostgresStore implements Store {
     for (let attempt = 1; ; attempt++) {
       const c = await this.pool.connect();
       let destroy = false;
+      // A connection cut while checked out emits 'error' on the client (the pool listens only on
+      // idle ones): with no listener that is an uncaught exception. The failed query rejects anyway.
+      const onError = (): void => {
+        destroy = true;
+      };
+      c.on('error', onError);
       try {
         await c.query('BEGIN');
         const value = await fn(c);
@@ -507,6 +513,7 @@ export class PostgresStore implements Store {
         if (attempt < attempts && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
         throw err;
       } finally {
+        c.off('error', onError);
         c.release(destroy);
       }
     }
