@@ -223,7 +223,7 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
         baselineGetAndReplaceScaleMs: { p50: med((x) => x.baseline.p50), p99: med((x) => x.baseline.p99) },
         sameTwoRequestsOnKeptAliveConnectionsMs: { p50: med((x) => x.keepAlive.p50), p99: med((x) => x.keepAlive.p99) },
         sqliteCommitMs: { synchronousFull: round(commit.full), synchronousNormal: round(commit.normal) },
-        durableCommitsBeforeTheWrite: 5,
+        durableCommitsBeforeTheWrite: 4,
       },
       ratios: {
         p50OverBaselineP50: ratio(p50, med((x) => x.baseline.p50)),
@@ -236,10 +236,10 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
         `exactly one scale write per target reached the API server, each 200`,
       ],
       notes: [
-        'Segments (whole-ms timestamps, so each is ±1 ms): intake = sent → alert stored (receivedAt, taken before its commit); queueAndClaim = → the first API request for the target (includes the store commit, the claim commit, matching and rendering); readStateAndPlan = → decision recorded (getScale ‖ list HPAs, history, breaker, planner); recordDecision = → applying (the decision commit, the applying transition); apply = → scale write arrives (the applying commit, list HPAs, getScale, the write).',
-        'durableCommitsBeforeTheWrite (read from the engine’s code, not measured): recordNotification, claimAlert, createRemediation, leaseRemediations, the applying transition — each one fsync (sqliteCommitMs.synchronousFull is one commit measured alone in the same run).',
+        'Segments (whole-ms timestamps, so each is ±1 ms): intake = sent → alert stored (receivedAt, taken before its commit); queueAndClaim = → the first API request for the target (includes the store commit, the claim commit, matching and rendering, and the history and breaker reads of the checks that need no cluster read); readStateAndPlan = → decision recorded (getScale ‖ list HPAs, the planner, the decision commit with its lease); recordDecision = → applying (the applying transition); apply = → scale write arrives (the applying commit, the HPA re-check, the write against the plan’s read of the scale).',
+        'durableCommitsBeforeTheWrite (read from the engine’s code, not measured): recordNotification, claimAlert, createRemediation (which also leases the run), the applying transition — each one fsync (group commit joins them to other writes of the same turn, not to each other: each awaits the one before) (sqliteCommitMs.synchronousFull is one commit measured alone in the same run).',
         'firstTenthP50Ms / lastTenthP50Ms: the first and the last tenth of the alerts of a run, in sending order (the decision history the planner reads grows with every action).',
-        'sameTwoRequestsOnKeptAliveConnectionsMs: the baseline’s GET + PUT with fetch on kept-alive connections; client-node 1.x opens a new connection for every request.',
+        'sameTwoRequestsOnKeptAliveConnectionsMs: the baseline’s GET + PUT with fetch on kept-alive connections (client-node 1.x as shipped, which the baseline uses, opens a new connection for every request; the service swaps in a kept-alive agent).',
         `Warm-up: ${WARMUP} alerts of a rule that reads its target and skips, before each run, not counted. CONCURRENT_REMEDIATIONS=1000 (see the file's comment); the service is killed, not drained, after each run.`,
       ],
     };
