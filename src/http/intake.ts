@@ -6,7 +6,7 @@
  * store down) answers 503 so that Alertmanager retries, and stores nothing either.
  */
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
-import type { WebhookNotification } from '../domain/alert.js';
+import { alertIdentity, type WebhookNotification } from '../domain/alert.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -99,8 +99,29 @@ export function validateNotification(body: unknown, limits: WebhookLimits): Webh
   return parsed.data;
 }
 
+/**
+ * Identities this process stored lately, first deliveries and duplicates alike, most recent
+ * last. An alert whose identity is here will be stored as a duplicate and never queued, so
+ * it needs no queue room: the HA peer's copy of a notification, or Alertmanager's repeat, is
+ * not refused with a 503 (and retried, adding load) because the first copy filled the queue.
+ * Bounded; an identity not found here is simply counted, as before.
+ */
+class RecentIdentities {
+  private readonly seen = new Map<string, true>();
+  constructor(private readonly capacity: number) {}
+  has(identity: string): boolean {
+    return this.seen.has(identity);
+  }
+  add(identity: string): void {
+    this.seen.delete(identity);
+    this.seen.set(identity, true);
+    if (this.seen.size > this.capacity) this.seen.delete(this.seen.keys().next().value!);
+  }
+}
+
 export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
   const router = express.Router();
+  const recent = new RecentIdentities(20_000);
   const raw = express.raw({ type: () => true, limit: deps.limits.maxBodyBytes });
   router.post('/api/v1/alerts', auth, requireJson(), raw, async (req: Request, res, next) => {
     const { store, queue, clock, logger, metrics } = deps;
@@ -110,7 +131,8 @@ export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
       }
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const n = parseNotification(rawBody, deps.limits);
-      if (!queue.hasRoom(n.alerts.length)) {
+      const needRoom = n.alerts.filter((a) => !recent.has(alertIdentity(a))).length;
+      if (needRoom > 0 && !queue.hasRoom(needRoom)) {
         throw new HttpError(503, 'queue-full', `the decision queue is full; retry later (nothing of this notification was stored)`, { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
       }
       let recorded;
@@ -123,6 +145,7 @@ export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
         logger.error({ err }, 'storing a notification failed; answering 503 so Alertmanager retries');
         throw new HttpError(503, 'store-unavailable', 'could not store the notification; retry', { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
       }
+      for (const a of recorded.alerts) recent.add(a.identity);
       const fresh = recorded.alerts.filter((a) => a.duplicateOf === null).map((a) => a.id);
       // A lost race for queue room leaves the alerts stored and undecided: the sweep picks them up.
       if (fresh.length && !queue.enqueue(fresh)) logger.warn({ notification: recorded.notificationId }, 'queue filled up after storing; the sweep will decide these alerts');

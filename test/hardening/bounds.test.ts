@@ -84,6 +84,34 @@ describe('CONCURRENT_REMEDIATIONS', () => {
 });
 
 describe('QUEUE_CAPACITY under load', () => {
+  test('a full queue does not refuse the HA peer\'s copy: alerts already stored need no room (they are duplicates)', async () => {
+    const cluster = new GatedCluster();
+    const dir = rulesDir(RULES);
+    const t = await buildApp({ cluster, validator: passingValidator, env: { RULES_DIR: dir, CONCURRENT_REMEDIATIONS: '1', QUEUE_CAPACITY: '2', BUDGET_PER_NAMESPACE: '100/10m' } });
+    try {
+      // 1 running (blocked) + 2 waiting: the queue is full.
+      await request(t.app.http).post('/api/v1/alerts').set(HOOK).send(workerAlerts(1, 0)).expect(202);
+      await waitFor('the first apply to block', () => Promise.resolve(cluster.inFlight === 1), 5000, 5);
+      const group = workerAlerts(2, 1);
+      await request(t.app.http).post('/api/v1/alerts').set(HOOK).send(group).expect(202);
+      // The second Alertmanager of the pair sends the same notification: stored, all duplicates, 202.
+      const peer = await request(t.app.http).post('/api/v1/alerts').set(HOOK).send(group);
+      expect({ status: peer.status, accepted: (peer.body as { accepted?: number }).accepted, duplicates: (peer.body as { duplicates?: number }).duplicates }).toEqual({ status: 202, accepted: 0, duplicates: 2 });
+      // A notification with one new alert still needs room, and there is none.
+      expect((await request(t.app.http).post('/api/v1/alerts').set(HOOK).send(workerAlerts(1, 3))).status).toBe(503);
+      expect(rowCounts(t.dbPath)).toMatchObject({ notifications: 3, alerts: 5 });
+      cluster.gate!.open();
+      cluster.gate = null;
+      await quiesce(t.app);
+      expect(cluster.inner.applied).toHaveLength(3);
+    } finally {
+      cluster.gate?.open();
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+
   test('while the workers are busy, accepted alerts never exceed the queue; the rest get 503 and are stored only on retry', async () => {
     const cluster = new GatedCluster();
     const dir = rulesDir(RULES);
