@@ -21,7 +21,7 @@ import {
 } from '@kubernetes/client-node';
 import type { TargetRef } from '../domain/target.js';
 import { KubeError } from './errors.js';
-import { keepAliveAuth, type KeepAliveAuth } from './keep-alive.js';
+import { keepAliveAuth } from './keep-alive.js';
 import { callKube, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 
 export const FIELD_MANAGER = 'autoremediator';
@@ -58,7 +58,6 @@ export class KubeClient {
   readonly custom: CustomObjectsApi;
   readonly objects: KubernetesObjectApi;
   private readonly discovery: Discovery;
-  private readonly auth: KeepAliveAuth;
   private readonly kinds = new Map<string, ResolvedKind>();
 
   constructor(
@@ -69,8 +68,7 @@ export class KubeClient {
     if (!cluster) throw new Error('the Kubernetes config has no current cluster');
     // Built as kc.makeApiClient builds them, but with one auth method shared by every client that
     // keeps connections alive (client-node alone opens a new connection for every request).
-    this.auth = keepAliveAuth(kc);
-    const configuration = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: this.auth } });
+    const configuration = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: keepAliveAuth(kc) } });
     this.apps = new AppsV1Api(configuration);
     this.autoscaling = new AutoscalingV2Api(configuration);
     this.core = new CoreV1Api(configuration);
@@ -79,11 +77,6 @@ export class KubeClient {
     // As KubernetesObjectApi.makeApiClient does (the method is protected).
     (this.objects as unknown as { setDefaultNamespace(k: KubeConfig): void }).setDefaultNamespace(kc);
     this.discovery = new Discovery(configuration);
-  }
-
-  /** Close the kept-alive connections (the process is stopping). */
-  close(): void {
-    this.auth.destroy();
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -29,13 +29,10 @@ function optionsKey(kind: string, options: Record<string, unknown>): string {
   return h.digest('hex');
 }
 
+/** What client-node asks of an auth method. Idle kept-alive sockets are unref'd: they never hold the process open. */
 export interface KeepAliveAuth {
   getName(): string;
   applySecurityAuthentication(context: RequestContext): Promise<void>;
-  /** Agents made so far (one per distinct TLS options). */
-  readonly agents: number;
-  /** Close idle kept-alive sockets (process shutdown, tests). */
-  destroy(): void;
 }
 
 export function keepAliveAuth(kc: KubeConfig, maxSockets = 32): KeepAliveAuth {
@@ -58,13 +55,6 @@ export function keepAliveAuth(kc: KubeConfig, maxSockets = 32): KeepAliveAuth {
       }
       made.destroy();
       context.setAgent(agent);
-    },
-    get agents() {
-      return agents.size;
-    },
-    destroy() {
-      for (const a of agents.values()) a.destroy();
-      agents.clear();
     },
   };
 }
