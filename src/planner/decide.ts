@@ -134,13 +134,19 @@ function effectiveHistory(input: PrecheckInput): readonly ActionRecord[] {
 
 /** The decision for one rule that matched one alert. */
 export function decide(input: PlanInput): Decision {
+  return precheck(input) ?? decideAfterPrecheck(input);
+}
+
+/**
+ * decide() for an input precheck() already passed: the engine asks precheck before it
+ * reads the cluster, and then only this, so the checks run once per decision.
+ */
+export function decideAfterPrecheck(input: PlanInput): Decision {
   const { alert, rule, target, action, state, now, settings } = input;
   const key = targetKey(target);
   const base = { rule: rule.name, target, action: action.type } as const;
   const skip = skipper(rule, target, action);
 
-  const early = precheck(input);
-  if (early) return early;
   if (state === null) {
     return skip('state-unavailable', `Could not read ${key} from the cluster: ${input.stateError ?? 'unknown error'}.`);
   }

@@ -10,7 +10,7 @@ import { isAct, type ActDecision, type Decision, type SkipDecision } from '../do
 import type { Remediation } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../domain/rule.js';
 import { targetKey } from '../domain/target.js';
-import { decide, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
+import { decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -232,7 +232,7 @@ export class Engine {
     } catch (err) {
       stateError = err instanceof Error ? err.message : String(err);
     }
-    return decide({ ...input, state, ...(stateError !== undefined ? { stateError } : {}) });
+    return decideAfterPrecheck({ ...input, state, ...(stateError !== undefined ? { stateError } : {}) });
   }
 
   private async record(alert: AlertInput, decision: Decision, opts: EvaluateOptions, key: string | null): Promise<Remediation> {
