@@ -13,6 +13,7 @@ import { cnpgClusterCrd } from './crd.js';
 import { faultBodySchema, SandboxFaults, type RequestInfo } from './faults.js';
 import { kubeconfigYaml, sandboxKubeConfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
+import { readBoundedBody } from './read-body.js';
 import { route, type ResourceRoute } from './request-router.js';
 import { ResourceApi } from './resource-api.js';
 import { apiVersionOf, R, resourceByKind, type ResourceDef } from './resources.js';
@@ -110,20 +111,10 @@ function userOf(req: IncomingMessage): string {
   return 'system:anonymous';
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY) reject(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
+async function readBody(req: IncomingMessage): Promise<string> {
+  const body = await readBoundedBody(req, MAX_BODY);
+  if (body === null) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
+  return body;
 }
 
 function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
