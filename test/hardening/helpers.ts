@@ -139,28 +139,26 @@ export function rowCounts(dbPath: string): { notifications: number; alerts: numb
   }
 }
 
-/** Every stored alert, through the Store interface (all pages). */
-export async function allAlerts(store: Store): Promise<StoredAlert[]> {
-  const out: StoredAlert[] = [];
+/** Every item of a cursor-paged list, page after page. */
+async function allPages<T>(page: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
+  const out: T[] = [];
   let cursor: string | null = null;
   do {
-    const page = await store.listAlerts({ limit: 500, cursor });
-    out.push(...page.items);
-    cursor = page.nextCursor;
+    const p = await page(cursor);
+    out.push(...p.items);
+    cursor = p.nextCursor;
   } while (cursor);
   return out;
 }
 
+/** Every stored alert, through the Store interface (all pages). */
+export function allAlerts(store: Store): Promise<StoredAlert[]> {
+  return allPages((cursor) => store.listAlerts({ limit: 500, cursor }));
+}
+
 /** Every remediation, through the Store interface (all pages). */
-export async function allRemediations(store: Store): Promise<Remediation[]> {
-  const out: Remediation[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.listRemediations({ limit: 500, cursor });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
+export function allRemediations(store: Store): Promise<Remediation[]> {
+  return allPages((cursor) => store.listRemediations({ limit: 500, cursor }));
 }
 
 /** Wait until the engine's queue is empty and every run it started has finished. */
