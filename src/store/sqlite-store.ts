@@ -166,6 +166,12 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement<unknown[], unknown>>();
   private readonly claimTtlMs: number;
   private closed = false;
+  /**
+   * One transaction function for all work, made once: `tx.immediate(fn)` at the top level, a
+   * savepoint when nested. (db.transaction() builds several wrapper functions; making one per
+   * write was a measurable part of storing a notification.)
+   */
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly pending: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   /** Group-commit counters: transactions that carried more than one write, and the writes they carried. */
   readonly metrics = { batches: 0, batchedWrites: 0 };
@@ -175,6 +181,7 @@ export class SqliteStore implements Store {
     options: SqliteStoreOptions = {},
   ) {
     this.claimTtlMs = options.claimTtlMs ?? ALERT_CLAIM_TTL_MS;
+    this.tx = db.transaction((fn: () => unknown) => fn());
   }
 
   migrate(): Promise<void> {
@@ -221,35 +228,31 @@ export class SqliteStore implements Store {
   }
 
   recordNotification(n: NewNotification, alerts: WebhookAlert[]): Promise<{ notificationId: string; alerts: RecordedAlert[] }> {
-    return this.write(() =>
-      this.db
-        .transaction(() => {
-          const notificationId = newId();
-          const receivedAt = n.receivedAt.getTime();
-          this.run(
-            `INSERT INTO notifications (id, received_at, receiver, status, group_key, external_url, truncated_alerts, body)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-            notificationId, receivedAt, n.receiver, n.status, n.groupKey, n.externalURL, n.truncatedAlerts, n.body,
-          );
-          const recorded = alerts.map((a): RecordedAlert => {
-            const identity = alertIdentity(a);
-            // Inside BEGIN IMMEDIATE nobody else writes, so this read decides; the
-            // partial unique index makes a second "first" impossible regardless.
-            const first = this.get<{ id: string }>('SELECT id FROM alerts WHERE identity = ? AND duplicate_of IS NULL', identity);
-            const id = newId();
-            this.run(
-              `INSERT INTO alerts (id, notification_id, received_at, identity, duplicate_of, status, alertname, fingerprint,
-                                   labels, annotations, starts_at, ends_at, generator_url)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-              id, notificationId, receivedAt, identity, first?.id ?? null, a.status, a.labels.alertname ?? '', a.fingerprint,
-              JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, storedEndsAt(a.endsAt), a.generatorURL,
-            );
-            return { id, identity, duplicateOf: first?.id ?? null };
-          });
-          return { notificationId, alerts: recorded };
-        })
-        .immediate(),
-    );
+    return this.write(() => {
+      const notificationId = newId();
+      const receivedAt = n.receivedAt.getTime();
+      this.run(
+        `INSERT INTO notifications (id, received_at, receiver, status, group_key, external_url, truncated_alerts, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        notificationId, receivedAt, n.receiver, n.status, n.groupKey, n.externalURL, n.truncatedAlerts, n.body,
+      );
+      const recorded = alerts.map((a): RecordedAlert => {
+        const identity = alertIdentity(a);
+        // Inside BEGIN IMMEDIATE nobody else writes, so this read decides; the
+        // partial unique index makes a second "first" impossible regardless.
+        const first = this.get<{ id: string }>('SELECT id FROM alerts WHERE identity = ? AND duplicate_of IS NULL', identity);
+        const id = newId();
+        this.run(
+          `INSERT INTO alerts (id, notification_id, received_at, identity, duplicate_of, status, alertname, fingerprint,
+                               labels, annotations, starts_at, ends_at, generator_url)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          id, notificationId, receivedAt, identity, first?.id ?? null, a.status, a.labels.alertname ?? '', a.fingerprint,
+          JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, storedEndsAt(a.endsAt), a.generatorURL,
+        );
+        return { id, identity, duplicateOf: first?.id ?? null };
+      });
+      return { notificationId, alerts: recorded };
+    });
   }
 
   getAlert(id: string): Promise<StoredAlert | null> {
@@ -321,23 +324,19 @@ export class SqliteStore implements Store {
       const c = remediationColumns(r);
       const id = newId();
       const at = r.at.getTime();
-      this.db
-        .transaction(() => {
-          this.run(
-            `INSERT INTO remediations (id, alert_id, rule, target_key, target, namespace, phase, outcome, reason, is_action,
-                                       decision, before_state, after_state, snapshot, result, dry_run, origin, created_at, updated_at,
-                                       owner, heartbeat_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
-            id, r.alertId, c.rule, r.targetKey, json(r.target), c.namespace, r.phase, c.outcome, c.reason, c.isAction ? 1 : 0,
-            JSON.stringify(r.decision), json(c.before), json(c.after), json(r.snapshot), r.dryRun ? 1 : 0, r.origin, at, at,
-            r.owner ?? null, r.owner ? at : null,
-          );
-          this.run(
-            'INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note) VALUES (?, 1, NULL, ?, ?, ?)',
-            id, r.phase, at, r.note,
-          );
-        })
-        .immediate();
+      this.run(
+        `INSERT INTO remediations (id, alert_id, rule, target_key, target, namespace, phase, outcome, reason, is_action,
+                                   decision, before_state, after_state, snapshot, result, dry_run, origin, created_at, updated_at,
+                                   owner, heartbeat_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
+        id, r.alertId, c.rule, r.targetKey, json(r.target), c.namespace, r.phase, c.outcome, c.reason, c.isAction ? 1 : 0,
+        JSON.stringify(r.decision), json(c.before), json(c.after), json(r.snapshot), r.dryRun ? 1 : 0, r.origin, at, at,
+        r.owner ?? null, r.owner ? at : null,
+      );
+      this.run(
+        'INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note) VALUES (?, 1, NULL, ?, ?, ?)',
+        id, r.phase, at, r.note,
+      );
       return this.loadRemediation(id)!;
     });
   }
@@ -345,43 +344,35 @@ export class SqliteStore implements Store {
   transitionRemediation(id: string, from: Phase, to: Phase, patch: TransitionPatch, at: Date): Promise<Remediation> {
     return this.write(() => {
       assertTransition(from, to);
-      this.db
-        .transaction(() => {
-          const row = this.get<{ phase: Phase; snapshot: string | null; result: string | null }>(
-            'SELECT phase, snapshot, result FROM remediations WHERE id = ?',
-            id,
-          );
-          if (!row) throw new StaleTransitionError(id, from, null);
-          if (row.phase !== from) throw new StaleTransitionError(id, from, row.phase);
-          const result = mergeResult(parse<Record<string, unknown>>(row.result), patch.result);
-          const snapshot = patch.snapshot === undefined ? row.snapshot : json(patch.snapshot);
-          this.run(
-            `UPDATE remediations SET phase = ?, snapshot = ?, result = ?, updated_at = ?,
-                    undone_at = CASE WHEN ? = 'rolled_back' THEN ? ELSE undone_at END
-             WHERE id = ? AND phase = ?`,
-            to, snapshot, json(result), at.getTime(), to, at.getTime(), id, from,
-          );
-          this.run(
-            `INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note)
-             SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM remediation_transitions WHERE remediation_id = ?`,
-            id, from, to, at.getTime(), patch.note, id,
-          );
-        })
-        .immediate();
+      const row = this.get<{ phase: Phase; snapshot: string | null; result: string | null }>(
+        'SELECT phase, snapshot, result FROM remediations WHERE id = ?',
+        id,
+      );
+      if (!row) throw new StaleTransitionError(id, from, null);
+      if (row.phase !== from) throw new StaleTransitionError(id, from, row.phase);
+      const result = mergeResult(parse<Record<string, unknown>>(row.result), patch.result);
+      const snapshot = patch.snapshot === undefined ? row.snapshot : json(patch.snapshot);
+      this.run(
+        `UPDATE remediations SET phase = ?, snapshot = ?, result = ?, updated_at = ?,
+                undone_at = CASE WHEN ? = 'rolled_back' THEN ? ELSE undone_at END
+         WHERE id = ? AND phase = ?`,
+        to, snapshot, json(result), at.getTime(), to, at.getTime(), id, from,
+      );
+      this.run(
+        `INSERT INTO remediation_transitions (remediation_id, seq, from_phase, to_phase, at, note)
+         SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM remediation_transitions WHERE remediation_id = ?`,
+        id, from, to, at.getTime(), patch.note, id,
+      );
       return this.loadRemediation(id)!;
     });
   }
 
   mergeRemediationResult(id: string, result: Record<string, unknown>, at: Date): Promise<void> {
     return this.write(() => {
-      this.db
-        .transaction(() => {
-          const row = this.get<{ result: string | null }>('SELECT result FROM remediations WHERE id = ?', id);
-          if (!row) throw new Error(`remediation ${id} not found`);
-          const merged = mergeResult(parse<Record<string, unknown>>(row.result), result);
-          this.run('UPDATE remediations SET result = ?, updated_at = ? WHERE id = ?', json(merged), at.getTime(), id);
-        })
-        .immediate();
+      const row = this.get<{ result: string | null }>('SELECT result FROM remediations WHERE id = ?', id);
+      if (!row) throw new Error(`remediation ${id} not found`);
+      const merged = mergeResult(parse<Record<string, unknown>>(row.result), result);
+      this.run('UPDATE remediations SET result = ?, updated_at = ? WHERE id = ?', json(merged), at.getTime(), id);
     });
   }
 
@@ -392,23 +383,18 @@ export class SqliteStore implements Store {
   leaseRemediations(ids: readonly string[], owner: string, at: Date): Promise<void> {
     return this.write(() => {
       if (ids.length === 0) return;
-      this.db
-        .transaction(() => {
-          for (const id of ids) this.run('UPDATE remediations SET owner = ?, heartbeat_at = ? WHERE id = ? AND (owner = ? OR owner IS NULL)', owner, at.getTime(), id, owner);
-        })
-        .immediate();
+      for (const id of ids) this.run('UPDATE remediations SET owner = ?, heartbeat_at = ? WHERE id = ? AND (owner = ? OR owner IS NULL)', owner, at.getTime(), id, owner);
     });
   }
 
   claimRemediation(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean> {
     return this.write(() => {
-      const r = this.db
-        .prepare(
-          `UPDATE remediations SET owner = ?, heartbeat_at = ?
-           WHERE id = ? AND phase IN ('planned', 'applying', 'validating', 'rolling_back')
-             AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
-        )
-        .run(owner, at.getTime(), id, staleBefore.getTime());
+      const r = this.run(
+        `UPDATE remediations SET owner = ?, heartbeat_at = ?
+         WHERE id = ? AND phase IN ('planned', 'applying', 'validating', 'rolling_back')
+           AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
+        owner, at.getTime(), id, staleBefore.getTime(),
+      );
       return r.changes === 1;
     });
   }
@@ -514,7 +500,9 @@ export class SqliteStore implements Store {
    * that throws is rolled back alone and rejects alone), and the batch commits with
    * one fsync; no promise resolves before that commit, so "stored" still means on
    * disk. Under concurrent intake this turns many commits into one; alone, a write
-   * costs one setImmediate more than it did.
+   * costs one setImmediate more than it did. `fn` is always run inside a transaction
+   * (BEGIN IMMEDIATE alone, a savepoint in a batch), so a write made of several
+   * statements needs no transaction of its own.
    */
   private write<T>(fn: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
@@ -535,7 +523,7 @@ export class SqliteStore implements Store {
     if (batch.length === 1) {
       const job = batch[0]!;
       try {
-        job.resolve(job.fn());
+        job.resolve(this.tx.immediate(job.fn));
       } catch (err) {
         job.reject(asError(err));
       }
@@ -543,19 +531,17 @@ export class SqliteStore implements Store {
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
     try {
-      this.db
-        .transaction(() => {
-          for (const job of batch) {
-            try {
-              outcomes.push({ ok: true, value: this.db.transaction(job.fn)() });
-            } catch (err) {
-              // An error that made SQLite abort the whole transaction (disk full, I/O) takes the batch with it.
-              if (!this.db.inTransaction) throw err;
-              outcomes.push({ ok: false, err });
-            }
+      this.tx.immediate(() => {
+        for (const job of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.tx(job.fn) });
+          } catch (err) {
+            // An error that made SQLite abort the whole transaction (disk full, I/O) takes the batch with it.
+            if (!this.db.inTransaction) throw err;
+            outcomes.push({ ok: false, err });
           }
-        })
-        .immediate();
+        }
+      });
     } catch (err) {
       // BEGIN or COMMIT failed: nothing of the batch is stored.
       for (const job of batch) job.reject(asError(err));

@@ -143,6 +143,26 @@ describe('SqliteStore on disk', () => {
       }
     });
 
+    test('a write alone in its turn is still one transaction: a failure part-way leaves nothing', async () => {
+      const path = join(dir, 'lone-fail', 'store.db');
+      const store = openSqliteStore(path);
+      await store.migrate();
+      const raw = new Database(path);
+      try {
+        raw.exec(`CREATE TRIGGER fail_alert BEFORE INSERT ON alerts WHEN NEW.fingerprint = 'eeeeeeeeeeeeeeee'
+                  BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+        const bad = [alert(), alert({ fingerprint: 'eeeeeeeeeeeeeeee' })];
+        const before = { ...store.metrics };
+        await expect(store.recordNotification(notification(bad, at(0)), bad)).rejects.toThrow(/injected failure/);
+        expect(store.metrics.batches).toBe(before.batches); // it was not batched
+        // Neither the notification row nor the first alert, both written before the failing insert.
+        expect(raw.prepare('SELECT (SELECT count(*) FROM notifications) AS n, (SELECT count(*) FROM alerts) AS a').get()).toEqual({ n: 0, a: 0 });
+      } finally {
+        raw.close();
+        await store.close();
+      }
+    });
+
     test('close commits the writes already asked for; a write after close rejects', async () => {
       const path = join(dir, 'group-close', 'store.db');
       const store = openSqliteStore(path);
