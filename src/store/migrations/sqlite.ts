@@ -110,4 +110,16 @@ ALTER TABLE remediations ADD COLUMN owner TEXT;
 ALTER TABLE remediations ADD COLUMN heartbeat_at INTEGER;
 `,
   },
+  {
+    version: 3,
+    name: 'drop unused alert indexes',
+    sql: `
+-- No query reads alerts by notification or by the first delivery they duplicate, and nothing
+-- deletes notifications or alerts (whose foreign-key checks these would serve). Every index costs
+-- every stored alert: these two were ~15 % of storing a 50-alert notification. Add an index back
+-- with the query (or the retention job) that needs it.
+DROP INDEX alerts_by_notification;
+DROP INDEX alerts_by_duplicate_of;
+`,
+  },
 ];
