@@ -34,7 +34,23 @@ export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
  * start and status arriving again (HA peers, retries, repeat_interval) is a duplicate.
  */
 export function alertIdentity(a: Pick<WebhookAlert, 'fingerprint' | 'startsAt' | 'status'>): string {
-  return `${a.fingerprint}|${new Date(a.startsAt).toISOString()}|${a.status}`;
+  return `${a.fingerprint}|${canonicalTime(a.startsAt)}|${a.status}`;
+}
+
+/**
+ * startsAt as an ISO string in UTC with milliseconds. Parsing a date is the dearest part of
+ * an identity, and the same startsAt comes back with every repeat and HA copy of an alert:
+ * remembered (bounded, cleared when full).
+ */
+const canonicalTimes = new Map<string, string>();
+function canonicalTime(startsAt: string): string {
+  let iso = canonicalTimes.get(startsAt);
+  if (iso === undefined) {
+    iso = new Date(startsAt).toISOString();
+    if (canonicalTimes.size >= 10_000) canonicalTimes.clear();
+    canonicalTimes.set(startsAt, iso);
+  }
+  return iso;
 }
 
 /** An alert as stored: one row per delivery, duplicates included (marked). */

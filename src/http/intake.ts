@@ -150,7 +150,16 @@ export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
       // A lost race for queue room leaves the alerts stored and undecided: the sweep picks them up.
       if (fresh.length && !queue.enqueue(fresh)) logger.warn({ notification: recorded.notificationId }, 'queue filled up after storing; the sweep will decide these alerts');
       metrics.notificationsReceived.inc({ result: 'stored' });
-      n.alerts.forEach((a, i) => metrics.alertsReceived.inc({ status: a.status, duplicate: recorded.alerts[i]!.duplicateOf ? 'true' : 'false' }));
+      // One inc per label set, not per alert (a 50-alert notification has at most 4 label sets).
+      const counts = new Map<string, number>();
+      n.alerts.forEach((a, i) => {
+        const key = `${a.status}|${recorded.alerts[i]!.duplicateOf ? 'true' : 'false'}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      });
+      for (const [key, count] of counts) {
+        const [status, duplicate] = key.split('|') as [string, string];
+        metrics.alertsReceived.inc({ status, duplicate }, count);
+      }
       res.status(202).json({
         notificationId: recorded.notificationId,
         accepted: fresh.length,

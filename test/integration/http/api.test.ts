@@ -108,5 +108,13 @@ describe('admin API', () => {
     const m = await request(t.app.http).get('/metrics').expect(200);
     expect(m.text).toMatch(/autoremediator_decisions_total\{rule="queue-add-consumers",outcome="act",reason="",action="scale"\} 1/);
     expect(m.text).toMatch(/autoremediator_alerts_received_total\{status="firing",duplicate="false"\} 1/);
+    // A group of 3 sent twice (an HA pair): 3 more first deliveries, then 3 duplicates.
+    const group = fixture('firing-group-HighPodCPU-3-alerts').toString();
+    await request(t.app.http).post('/api/v1/alerts').set(hook).send(group).expect(202);
+    await request(t.app.http).post('/api/v1/alerts').set(hook).send(group).expect(202);
+    const m2 = await request(t.app.http).get('/metrics').expect(200);
+    expect(m2.text).toMatch(/autoremediator_alerts_received_total\{status="firing",duplicate="false"\} 4\n/);
+    expect(m2.text).toMatch(/autoremediator_alerts_received_total\{status="firing",duplicate="true"\} 3\n/);
+    await settle(t.app);
   });
 });
