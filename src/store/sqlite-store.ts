@@ -13,6 +13,7 @@ import { newId } from './ids.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { pendingMigrations } from './migrations/migration.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
+import { WalCheckpointer } from './sqlite-checkpointer.js';
 import { ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
 import type {
   ActionRecord,
@@ -33,7 +34,19 @@ export interface SqliteStoreOptions {
   claimTtlMs?: number;
   /** How long a write waits for another connection's write lock (SQLITE_BUSY). */
   busyTimeoutMs?: number;
+  /**
+   * WAL checkpoints on a background thread (see sqlite-checkpointer.ts), started once the WAL
+   * file has grown past `afterBytes` (default 1 MiB; SQLite's automatic checkpoint, in the event
+   * loop, would run at ~4 MiB), so that an idle or little-used store never starts the thread.
+   * `false`: SQLite's automatic checkpoints only.
+   */
+  walCheckpointer?: false | { afterBytes?: number; idleMs?: number };
+  /** Told when the background checkpointer fails (automatic checkpoints are back on by then). */
+  onCheckpointerFailure?: (err: Error) => void;
 }
+
+/** Above this the WAL file is truncated back when it restarts (it is reused from the start, not shrunk, otherwise). */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Open (creating it and its parent directory if needed) a SQLite database file, or
@@ -74,6 +87,7 @@ export function openSqliteStore(fileOrMemory: string, options: SqliteStoreOption
     }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    if (!memory) db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   } catch (err) {
     db.close();
     throw err;
@@ -175,6 +189,12 @@ export class SqliteStore implements Store {
   private readonly pending: Array<{ fn: () => unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   /** Group-commit counters: transactions that carried more than one write, and the writes they carried. */
   readonly metrics = { batches: 0, batchedWrites: 0 };
+  private readonly checkpointerOptions: { afterBytes: number; idleMs: number } | null;
+  private readonly onCheckpointerFailure: ((err: Error) => void) | undefined;
+  private checkpointer: WalCheckpointer | null = null;
+  private checkpointerState: 'off' | 'starting' | 'running' | 'failed' = 'off';
+  private lastWalCheckMs = Number.NEGATIVE_INFINITY;
+  private closing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -182,6 +202,47 @@ export class SqliteStore implements Store {
   ) {
     this.claimTtlMs = options.claimTtlMs ?? ALERT_CLAIM_TTL_MS;
     this.tx = db.transaction((fn: () => unknown) => fn());
+    const cp = options.walCheckpointer;
+    // A checkpointer needs a WAL file of its own to work on: not for :memory: or a read-only file.
+    this.checkpointerOptions = cp === false || db.memory || db.readonly ? null : { afterBytes: cp?.afterBytes ?? 1024 * 1024, idleMs: cp?.idleMs ?? 100 };
+    this.onCheckpointerFailure = options.onCheckpointerFailure;
+  }
+
+  /** The background checkpointer: whether it runs, and what it has done (tests, diagnostics). */
+  checkpointerStatus(): { state: 'off' | 'starting' | 'running' | 'failed'; checkpoints: number; framesCheckpointed: number } {
+    return { state: this.checkpointerState, checkpoints: this.checkpointer?.stats.checkpoints ?? 0, framesCheckpointed: this.checkpointer?.stats.framesCheckpointed ?? 0 };
+  }
+
+  /** After a commit: start the background checkpointer once the WAL has grown past its threshold (looked at once a second). */
+  private afterCommit(): void {
+    const opts = this.checkpointerOptions;
+    if (!opts || this.checkpointerState !== 'off' || this.closed) return;
+    const now = performance.now();
+    if (now - this.lastWalCheckMs < 1000) return;
+    this.lastWalCheckMs = now;
+    const size = fs.statSync(`${this.db.name}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    if (size < opts.afterBytes) return;
+    this.checkpointerState = 'starting';
+    const checkpointer = new WalCheckpointer(
+      this.db.name,
+      (err) => {
+        // Back to SQLite's own checkpoints, in this thread; not retried.
+        this.checkpointerState = 'failed';
+        this.checkpointer = null;
+        if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
+        this.onCheckpointerFailure?.(err);
+      },
+      { idleMs: opts.idleMs },
+    );
+    this.checkpointer = checkpointer;
+    checkpointer.ready.then(
+      () => {
+        if (this.closed || this.checkpointer !== checkpointer) return;
+        this.db.pragma('wal_autocheckpoint = 0');
+        this.checkpointerState = 'running';
+      },
+      () => undefined, // reported through the failure callback
+    );
   }
 
   migrate(): Promise<void> {
@@ -202,10 +263,19 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     if (!this.closed) {
       // Writes already asked for are committed, not dropped.
       this.flush();
       this.closed = true;
+      // The checkpointer's connection first: closing the last connection checkpoints the WAL and removes it.
+      const checkpointer = this.checkpointer;
+      this.checkpointer = null;
+      if (checkpointer) await checkpointer.stop();
       this.statements.clear();
       try {
         // SQLite's advice for long-lived connections: refresh planner statistics on close.
@@ -215,7 +285,6 @@ export class SqliteStore implements Store {
       }
       this.db.close();
     }
-    return Promise.resolve();
   }
 
   ping(): Promise<boolean> {
@@ -527,6 +596,7 @@ export class SqliteStore implements Store {
       } catch (err) {
         job.reject(asError(err));
       }
+      this.afterCommit();
       return;
     }
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
@@ -549,6 +619,7 @@ export class SqliteStore implements Store {
     }
     this.metrics.batches += 1;
     this.metrics.batchedWrites += batch.length;
+    this.afterCommit();
     batch.forEach((job, i) => {
       const o = outcomes[i]!;
       if (o.ok) job.resolve(o.value);

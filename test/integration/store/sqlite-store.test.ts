@@ -1,11 +1,12 @@
 // SqliteStore against real SQLite files: the shared contract, then what only a file shows
 // (pragmas on disk, parent directories, a read-only file, a failure inside the transaction).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore } from '../../../src/store/sqlite-store.js';
+import { openSqliteStore, SqliteStore } from '../../../src/store/sqlite-store.js';
+import { WalCheckpointer } from '../../../src/store/sqlite-checkpointer.js';
 import { openStore } from '../../../src/store/open-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { SQLITE_MIGRATIONS } from '../../../src/store/migrations/sqlite.js';
@@ -178,6 +179,84 @@ describe('SqliteStore on disk', () => {
       } finally {
         raw.close();
       }
+    });
+  });
+
+  describe('WAL checkpoints on a background thread', () => {
+    const waitFor = async (what: string, ok: () => boolean, ms = 10_000) => {
+      const deadline = Date.now() + ms;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const fill = async (store: Store, notifications: number) => {
+      for (let i = 0; i < notifications; i++) {
+        const as = Array.from({ length: 20 }, () => alert());
+        await store.recordNotification(notification(as, at(i)), as);
+      }
+    };
+
+    test('start once the WAL passes the threshold: automatic checkpoints off, the worker copies the WAL, close removes it', async () => {
+      const path = join(dir, 'checkpointer', 'store.db');
+      mkdirSync(join(dir, 'checkpointer'));
+      const db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      const store = new SqliteStore(db, { walCheckpointer: { afterBytes: 64 * 1024, idleMs: 10 } });
+      await store.migrate();
+      try {
+        expect(store.checkpointerStatus().state).toBe('off');
+        await fill(store, 40);
+        await waitFor('the checkpointer to run', () => store.checkpointerStatus().state === 'running');
+        expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+        await fill(store, 40);
+        await waitFor('a checkpoint by the worker', () => store.checkpointerStatus().checkpoints > 0);
+        // Everything the WAL held is in the database file: a checkpoint from here has nothing left to copy.
+        await waitFor('the WAL to be fully copied', () => {
+          const [r] = db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number; checkpointed: number }>;
+          return r!.log === r!.checkpointed;
+        });
+        expect((await store.listAlerts({ limit: 1000 })).items).toHaveLength(1000);
+      } finally {
+        await store.close();
+      }
+      // Last connection closed (the worker's first): WAL checkpointed and removed.
+      expect(existsSync(`${path}-wal`)).toBe(false);
+      const raw = new Database(path, { readonly: true });
+      try {
+        expect(raw.prepare('SELECT count(*) AS n FROM alerts').get()).toEqual({ n: 1600 });
+      } finally {
+        raw.close();
+      }
+    });
+
+    test('below the threshold, or turned off, SQLite checkpoints as it always does', async () => {
+      for (const walCheckpointer of [{ afterBytes: 1024 * 1024 * 1024 }, false as const]) {
+        const sub = join(dir, `no-checkpointer-${String(walCheckpointer)}`);
+        mkdirSync(sub);
+        const db = new Database(join(sub, 'store.db'));
+        db.pragma('journal_mode = WAL');
+        const store = new SqliteStore(db, { walCheckpointer });
+        await store.migrate();
+        try {
+          await fill(store, 20);
+          await new Promise((r) => setTimeout(r, 100));
+          expect(store.checkpointerStatus()).toEqual({ state: 'off', checkpoints: 0, framesCheckpointed: 0 });
+          // This connection's own setting (it is per connection): SQLite's default.
+          expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+        } finally {
+          await store.close();
+        }
+      }
+    });
+
+    test('a checkpointer that cannot open the database reports it (the store then checkpoints itself)', async () => {
+      const failures: Error[] = [];
+      const checkpointer = new WalCheckpointer(join(dir, 'no-such-dir', 'store.db'), (err) => failures.push(err));
+      await expect(checkpointer.ready).rejects.toThrow(/WAL checkpointer/);
+      await waitFor('the failure callback', () => failures.length === 1);
+      expect(failures[0]!.message).toMatch(/unable to open|directory does not exist|no such file/i);
+      await checkpointer.stop();
     });
   });
 
