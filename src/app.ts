@@ -54,7 +54,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const metrics = deps.metrics ?? createMetrics();
-  const store = deps.store ?? (await openStore(config.databaseUrl));
+  const store =
+    deps.store ??
+    (await openStore(config.databaseUrl, {
+      onCheckpointerFailure: (err) => logger.warn({ err }, 'the background WAL checkpointer stopped; SQLite checkpoints in the main thread again'),
+    }));
 
   const rules = new RuleTableWatcher(config.rulesDir, {
     logger,
