@@ -184,8 +184,14 @@ export class Engine {
       // An act is leased to this process in the commit that records it.
       let rem = await this.record(alert, decision, opts, key);
       if (!isAct(decision)) return { decision, remediation: rem, run: false };
-      const baseline = rule.validate?.checks.length && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
-      rem = await this.runner.apply(rem, action, baseline);
+      try {
+        const baseline = rule.validate?.checks.length && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
+        rem = await this.runner.apply(rem, action, baseline);
+      } catch (err) {
+        // Cut short unexpectedly: the resume job takes the run up once its lease is stale.
+        this.runner.release(rem.id);
+        throw err;
+      }
       // Reaction: from the webhook arriving to the change applied (alert-driven runs only).
       if (rem.phase === 'validating' && opts.origin === 'alert' && alert.receivedAt) {
         this.deps.metrics.reactionSeconds.observe(Math.max(0, this.deps.clock.now().getTime() - alert.receivedAt.getTime()) / 1000);
@@ -197,7 +203,8 @@ export class Engine {
     // Validation runs outside the lock; the planner's in-progress check keeps other runs off the target.
     const finished = this.track(
       this.runner.validate(planned.remediation, rule).catch((err: unknown) => {
-        this.deps.logger.error({ err, remediation: planned.remediation!.id }, 'validation failed unexpectedly; the resume job picks the run up');
+        this.runner.release(planned.remediation!.id);
+        this.deps.logger.error({ err, remediation: planned.remediation!.id }, 'validation failed unexpectedly; the resume job picks the run up once its lease is stale');
         return planned.remediation!;
       }),
     );

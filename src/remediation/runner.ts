@@ -73,6 +73,15 @@ export class Runner {
     this.driving.add(id);
   }
 
+  /**
+   * Stop driving a run that is not finished (an unexpected error cut it short): its lease is
+   * no longer renewed, so once it is stale the resume job takes the run up again, here or on
+   * another replica, exactly as after a crash.
+   */
+  release(id: string): void {
+    this.driving.delete(id);
+  }
+
   /** Move a remediation one step and tell everyone; the single place transitions happen. */
   async transition(rem: Remediation, to: Phase, patch: TransitionPatch): Promise<Remediation> {
     const { store, clock, logger, metrics, listeners } = this.deps;

@@ -100,10 +100,15 @@ async function restoreTarget(deps: RestoreJobDeps, rule: Rule, key: string, runs
     const decision: ActDecision = { outcome: 'act', rule: rule.name, target, action: action.type, before: plan.before, after: plan.after, explanation, facts };
     const rem = await store.createRemediation({ alertId: oldest.alertId, decision, target, targetKey: key, phase: 'planned', dryRun: false, origin: 'restore', snapshot: null, at: now, note: explanation, ...(deps.instanceId ? { owner: deps.instanceId } : {}) });
     runner.created(rem);
-    const alert = oldest.alertId ? await store.getAlert(oldest.alertId) : null;
-    const baseline = alert && rule.validate?.checks.length && deps.validator.baseline ? await deps.validator.baseline(rule, alert) : {};
-    const applied = await runner.apply(rem, action, baseline);
-    if (applied.phase === 'validating') await runner.validate(applied, rule);
+    try {
+      const alert = oldest.alertId ? await store.getAlert(oldest.alertId) : null;
+      const baseline = alert && rule.validate?.checks.length && deps.validator.baseline ? await deps.validator.baseline(rule, alert) : {};
+      const applied = await runner.apply(rem, action, baseline);
+      if (applied.phase === 'validating') await runner.validate(applied, rule);
+    } catch (err) {
+      runner.release(rem.id); // the resume job takes it up once its lease is stale
+      throw err;
+    }
     return 1;
   });
 }

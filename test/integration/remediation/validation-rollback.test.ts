@@ -18,6 +18,7 @@ import type { MetricsSource, QueryResult } from '../../../src/validation/prometh
 import { systemClock } from '../../../src/platform/clock.js';
 import { silentLogger } from '../../../src/platform/logger.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
+import type { Validator } from '../../../src/remediation/runner.js';
 
 const hook = { Authorization: `Bearer ${WEBHOOK_TOKEN}`, 'Content-Type': 'application/json' };
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -195,5 +196,48 @@ describe('validation decides between succeeded and rollback', () => {
     expect(await t.app.store.getBreaker('ci/deployment/ci-failure-agent-consumer')).toBeNull();
     const again = await request(t.app.http).post(`/api/v1/remediations/${rem.id}/rollback`).set(admin).expect(409);
     expect(again.body.error.message).toMatch(/rolled_back/);
+  });
+
+  test('a validation that throws unexpectedly lets its lease lapse: the resume job finishes the run', async () => {
+    const real = new ClusterValidator({ readObject: (x) => cluster.readObject(x), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
+    let throws = 1;
+    const validator: Validator = {
+      baseline: (rule, alert) => real.baseline(rule, alert),
+      validate: (rem, rule, action) => (throws-- > 0 ? Promise.reject(new Error('a bug in a check')) : real.validate(rem, rule, action)),
+    };
+    t = await buildTestApp({ cluster, env: { RULES_DIR: rulesDir() }, validator });
+    await request(t.app.http).post('/api/v1/alerts').set(hook).send(episode(1)).expect(202);
+    await settle(t.app);
+    const stuck = await latest(t);
+    expect(stuck.phase).toBe('validating');
+    // Once its lease is stale (here: at once), a resume pass of this very process takes it up again.
+    expect(await t.app.engine.resume(new Date(Date.now() + 60_000))).toBe(1);
+    const until = Date.now() + 5000;
+    while ((await latest(t)).phase === 'validating' && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    const rem = await latest(t);
+    expect(rem.id).toBe(stuck.id);
+    expect(rem.phase).toBe('succeeded');
+    expect(cluster.states.get('ci/deployment/ci-failure-agent-consumer')!.replicas).toBeGreaterThan(2);
+  });
+
+  test('a baseline measurement that throws unexpectedly (before the apply): resumed the same way, applied once', async () => {
+    const real = new ClusterValidator({ readObject: (x) => cluster.readObject(x), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
+    let throws = 1;
+    const validator: Validator = {
+      baseline: (rule, alert) => (throws-- > 0 ? Promise.reject(new Error('a bug in a check')) : real.baseline(rule, alert)),
+      validate: (rem, rule, action) => real.validate(rem, rule, action),
+    };
+    t = await buildTestApp({ cluster, env: { RULES_DIR: rulesDir() }, validator });
+    const writes = () => cluster.applied.length;
+    await request(t.app.http).post('/api/v1/alerts').set(hook).send(episode(1)).expect(202);
+    await settle(t.app);
+    const stuck = await latest(t);
+    expect(stuck.phase).toBe('planned');
+    expect(writes()).toBe(0);
+    expect(await t.app.engine.resume(new Date(Date.now() + 60_000))).toBe(1);
+    const until = Date.now() + 5000;
+    while (!['succeeded', 'rolled_back', 'failed'].includes((await latest(t)).phase) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect((await latest(t)).phase).toBe('succeeded');
+    expect(writes()).toBe(1);
   });
 });
