@@ -231,8 +231,8 @@ describe('SqliteStore on disk', () => {
     });
 
     test('below the threshold, or turned off, SQLite checkpoints as it always does', async () => {
-      for (const walCheckpointer of [{ afterBytes: 1024 * 1024 * 1024 }, false as const]) {
-        const sub = join(dir, `no-checkpointer-${String(walCheckpointer)}`);
+      for (const [name, walCheckpointer] of [['high-threshold', { afterBytes: 1024 * 1024 * 1024 }], ['disabled', false as const]] as const) {
+        const sub = join(dir, `no-checkpointer-${name}`);
         mkdirSync(sub);
         const db = new Database(join(sub, 'store.db'));
         db.pragma('journal_mode = WAL');
