@@ -41,8 +41,14 @@ export interface PlanInput {
   /** null when the cluster could not be read; `stateError` says why. */
   state: TargetState | null;
   stateError?: string;
-  /** Actions and dry-run would-be actions since `now - historyWindowMs(...)`, any target. */
+  /** This target's actions and dry-run would-be actions since `now - historyWindowMs(...)`. */
   history: readonly ActionRecord[];
+  /**
+   * What the budgets count, any target: actions in the target's namespace within the namespace
+   * budget's window, and in all namespaces within the global one (the engine asks the store, with
+   * the questions budgetQueries() puts). Not needed by precheck().
+   */
+  actionsInWindow: { namespace: number; global: number };
   breakerOpen: boolean;
   now: Date;
   settings: PlannerSettings;
@@ -59,7 +65,26 @@ export function namespaceAllowed(namespace: string, allowed: PlannerSettings['al
 }
 
 /** Everything decide needs except the target's live state. */
-export type PrecheckInput = Omit<PlanInput, 'state' | 'stateError'>;
+export type PrecheckInput = Omit<PlanInput, 'state' | 'stateError' | 'actionsInWindow'>;
+
+/** What the store counts for the budgets of one decision (Store.countActions). */
+export interface ActionCountQuery {
+  /** Actions strictly after this instant: "in the last windowMs". */
+  after: Date;
+  namespace?: string;
+  /** In shadow mode the would-be actions count like real ones (see effectiveHistory). */
+  includeDryRun: boolean;
+}
+
+/** The two counts a decision's budgets need, for PlanInput.actionsInWindow. */
+export function budgetQueries(input: Pick<PlanInput, 'rule' | 'target' | 'now' | 'settings'>): { namespace: ActionCountQuery; global: ActionCountQuery } {
+  const { rule, target, now, settings } = input;
+  const includeDryRun = settings.dryRun || rule.dryRun;
+  return {
+    namespace: { after: new Date(now.getTime() - settings.budgets.namespace.windowMs), namespace: target.namespace, includeDryRun },
+    global: { after: new Date(now.getTime() - settings.budgets.global.windowMs), includeDryRun },
+  };
+}
 
 function skipper(rule: Rule, target: TargetRef, action: ActionSpec) {
   const base = { rule: rule.name, target, action: action.type } as const;
@@ -160,7 +185,7 @@ export function decideAfterPrecheck(input: PlanInput): Decision {
   if (change.outcome === 'skip') return skip(change.reason, change.explanation, change.facts, change.would);
 
   const nsBudget = settings.budgets.namespace;
-  const inNamespace = history.filter((h) => h.namespace === target.namespace && now.getTime() - h.at.getTime() < nsBudget.windowMs).length;
+  const inNamespace = input.actionsInWindow.namespace;
   if (inNamespace >= nsBudget.max) {
     return skip(
       'budget-namespace',
@@ -170,7 +195,7 @@ export function decideAfterPrecheck(input: PlanInput): Decision {
     );
   }
   const globalBudget = settings.budgets.global;
-  const inTotal = history.filter((h) => now.getTime() - h.at.getTime() < globalBudget.windowMs).length;
+  const inTotal = input.actionsInWindow.global;
   if (inTotal >= globalBudget.max) {
     return skip(
       'budget-global',

@@ -10,7 +10,7 @@ import { isAct, type ActDecision, type Decision, type SkipDecision } from '../do
 import type { Remediation } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../domain/rule.js';
 import { targetKey } from '../domain/target.js';
-import { decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
+import { budgetQueries, decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -217,7 +217,9 @@ export class Engine {
     const now = clock.now();
     const key = targetKey(t);
     const since = new Date(now.getTime() - historyWindowMs(rule, settings));
-    const [history, breaker] = await Promise.all([store.actionHistory({ since }), store.getBreaker(key)]);
+    // This target's history only: the budgets are counted by the store (below), so a decision
+    // does not read every action of the window.
+    const [history, breaker] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.getBreaker(key)]);
     const input: PrecheckInput = {
       alert,
       rule,
@@ -239,7 +241,9 @@ export class Engine {
     } catch (err) {
       stateError = err instanceof Error ? err.message : String(err);
     }
-    return decideAfterPrecheck({ ...input, state, ...(stateError !== undefined ? { stateError } : {}) });
+    const budgets = budgetQueries(input);
+    const [inNamespace, inAll] = await Promise.all([store.countActions(budgets.namespace), store.countActions(budgets.global)]);
+    return decideAfterPrecheck({ ...input, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll } });
   }
 
   private async record(alert: AlertInput, decision: Decision, opts: EvaluateOptions, key: string | null): Promise<Remediation> {

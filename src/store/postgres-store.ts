@@ -394,6 +394,15 @@ export class PostgresStore implements Store {
     return this.withTransitions(this.pool, rows);
   }
 
+  async countActions(q: { after: Date; namespace?: string; includeDryRun: boolean }): Promise<number> {
+    const w = new SqlConditions('postgres').add('is_action').add('created_at > ?', q.after);
+    if (q.namespace !== undefined) w.add('namespace = ?', q.namespace);
+    // As ActionRecord.dryRun: the dry_run flag, or a would-be action recorded as a dry-run skip.
+    if (!q.includeDryRun) w.add("NOT dry_run AND COALESCE(reason, '') <> 'dry-run'");
+    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM remediations ${w.sql}`, w.params);
+    return Number(rows[0]!.n);
+  }
+
   async actionHistory(q: { since: Date; targetKey?: string; namespace?: string; rule?: string }): Promise<ActionRecord[]> {
     const w = new SqlConditions('postgres').add('is_action').add('created_at >= ?', q.since);
     if (q.targetKey !== undefined) w.add('target_key = ?', q.targetKey);

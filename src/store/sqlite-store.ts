@@ -496,6 +496,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  countActions(q: { after: Date; namespace?: string; includeDryRun: boolean }): Promise<number> {
+    return this.sync(() => {
+      const w = new SqlConditions('sqlite').add('is_action = 1').add('created_at > ?', q.after.getTime());
+      if (q.namespace !== undefined) w.add('namespace = ?', q.namespace);
+      // As ActionRecord.dryRun: the dry_run flag, or a would-be action recorded as a dry-run skip.
+      if (!q.includeDryRun) w.add("dry_run = 0 AND COALESCE(reason, '') <> 'dry-run'");
+      return this.get<{ n: number }>(`SELECT count(*) AS n FROM remediations ${w.sql}`, ...w.params)!.n;
+    });
+  }
+
   actionHistory(q: { since: Date; targetKey?: string; namespace?: string; rule?: string }): Promise<ActionRecord[]> {
     return this.sync(() => {
       // `is_action = 1` written literally, so that SQLite picks the partial indexes.

@@ -172,6 +172,12 @@ export interface Store {
 
   /** Actions (and dry-run would-be actions) since `since`, newest first, optionally for one target or namespace. */
   actionHistory(q: { since: Date; targetKey?: string; namespace?: string; rule?: string }): Promise<ActionRecord[]>;
+  /**
+   * How many actions were taken strictly after `after`, optionally in one namespace; dry-run
+   * would-be actions count only with `includeDryRun`. What the budgets count, without reading
+   * every action of the window.
+   */
+  countActions(q: { after: Date; namespace?: string; includeDryRun: boolean }): Promise<number>;
 
   /** Heartbeat: these runs are still driven by `owner` (only rows it owns are touched). */
   leaseRemediations(ids: readonly string[], owner: string, at: Date): Promise<void>;

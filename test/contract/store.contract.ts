@@ -638,6 +638,36 @@ export function runStoreContract(
         const history = await store.actionHistory({ since: at(since), ...filter });
         expect(history.map((h) => h.targetKey)).toEqual(targets);
       });
+
+      // countActions: what the budgets count, over the same rows (acts at 10 and 5 and -60 in ns1, a
+      // dry-run would-be act at 8 in ns2; skips and no-matches never count).
+      test.each([
+        [{ after: 0, includeDryRun: false }, 2],
+        [{ after: 0, includeDryRun: true }, 3],
+        // `after` is strict: "within the last windowMs"
+        [{ after: 5, includeDryRun: false }, 1],
+        [{ after: 5, includeDryRun: true }, 2],
+        [{ after: -61, namespace: 'ns1', includeDryRun: false }, 3],
+        [{ after: 0, namespace: 'ns2', includeDryRun: false }, 0],
+        [{ after: 0, namespace: 'ns2', includeDryRun: true }, 1],
+        [{ after: 10, includeDryRun: true }, 0],
+      ])('countActions %j counts %d', async ({ after, ...q }, n) => {
+        await setup();
+        expect(await store.countActions({ after: at(after), ...q })).toBe(n);
+      });
+
+      test('countActions agrees with counting actionHistory, as the planner once did', async () => {
+        await setup();
+        const history = await store.actionHistory({ since: at(-120) });
+        for (const after of [-61, 0, 5, 8, 9]) {
+          for (const includeDryRun of [false, true]) {
+            for (const namespace of [undefined, 'ns1', 'ns2']) {
+              const expected = history.filter((h) => h.at.getTime() > at(after).getTime() && (includeDryRun || !h.dryRun) && (namespace === undefined || h.namespace === namespace)).length;
+              expect(await store.countActions({ after: at(after), includeDryRun, ...(namespace ? { namespace } : {}) })).toBe(expected);
+            }
+          }
+        }
+      });
     });
 
     describe('run leases', () => {

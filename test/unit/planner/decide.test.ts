@@ -1,7 +1,7 @@
 import type { TargetState } from '../../../src/domain/cluster.js';
 import type { Decision } from '../../../src/domain/decision.js';
 import type { Rule } from '../../../src/domain/rule.js';
-import { decide, type PlanInput, type PlannerSettings } from '../../../src/planner/decide.js';
+import { budgetQueries, decide, type PlanInput, type PlannerSettings } from '../../../src/planner/decide.js';
 import { ruleSchema } from '../../../src/rule-table/schema.js';
 import type { ActionRecord } from '../../../src/store/store.js';
 
@@ -63,6 +63,7 @@ function input(over: Partial<PlanInput> = {}): PlanInput {
     action: r.action,
     state: found(),
     history: [],
+    actionsInWindow: { namespace: 0, global: 0 },
     breakerOpen: false,
     now: NOW,
     settings: SETTINGS,
@@ -91,13 +92,10 @@ describe('decide: every path has an outcome and a reason', () => {
     ['after cooldown and period', { state: found({ replicas: 4 }), history: [record({ at: ago(200) })] }, 'act'],
     ['at max', { state: found({ replicas: 12 }) }, 'at-bound'],
     ['HPA manages the target', { state: found({ hpa: { name: 'consumer', minReplicas: 2, maxReplicas: 10, currentReplicas: 2 } }) }, 'hpa-managed'],
-    // five actions in the namespace in the window: the budget is spent
-    ['namespace budget', { history: [1, 2, 3, 4, 5].map((i) => record({ rule: `r${i}`, targetKey: `ci/deployment/t${i}` })) }, 'budget-namespace'],
-    [
-      'global budget',
-      { settings: { ...SETTINGS, budgets: { namespace: { max: 50, windowMs: 600_000 }, global: { max: 2, windowMs: 600_000 } } }, history: [record({ rule: 'a', targetKey: 'x/deployment/a', namespace: 'x' }), record({ rule: 'b', targetKey: 'y/deployment/b', namespace: 'y' })] },
-      'budget-global',
-    ],
+    // five actions in the namespace in the window (budget 5): the budget is spent; four leave room
+    ['namespace budget', { actionsInWindow: { namespace: 5, global: 5 } }, 'budget-namespace'],
+    ['namespace budget not spent', { actionsInWindow: { namespace: 4, global: 4 } }, 'act'],
+    ['global budget', { settings: { ...SETTINGS, budgets: { namespace: { max: 50, windowMs: 600_000 }, global: { max: 2, windowMs: 600_000 } } }, actionsInWindow: { namespace: 0, global: 2 } }, 'budget-global'],
     ['global dry-run', { settings: { ...SETTINGS, dryRun: true } }, 'dry-run'],
     ['rule dry-run', { rule: rule({ dryRun: true }) }, 'dry-run'],
     // a dry-run would-be action counts for the cooldown of later dry-run decisions …
@@ -180,5 +178,22 @@ describe('decide: hpa, resources, redis, rollout kinds', () => {
     const r = rule({ name: 'restart', action: { type: 'restart' } });
     expect(reason(decide(input({ rule: r, action: r.action, state: found({ paused: true }) })))).toBe('target-paused');
     expect(reason(decide(input({ rule: r, action: r.action })))).toBe('act');
+  });
+});
+
+describe('budgetQueries: what the store counts for the budgets', () => {
+  const budgets = { namespace: { max: 5, windowMs: 600_000 }, global: { max: 30, windowMs: 3_600_000 } };
+  test('each budget over its own window, the namespace one in the target namespace; live decisions do not count would-be actions', () => {
+    expect(budgetQueries({ rule: rule({}), target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ci', name: 'consumer' }, now: NOW, settings: { ...SETTINGS, budgets } })).toEqual({
+      namespace: { after: new Date(NOW.getTime() - 600_000), namespace: 'ci', includeDryRun: false },
+      global: { after: new Date(NOW.getTime() - 3_600_000), includeDryRun: false },
+    });
+  });
+  test.each([
+    ['DRY_RUN on', { ...SETTINGS, dryRun: true }, rule({})],
+    ['the rule in dry-run', SETTINGS, rule({ dryRun: true })],
+  ])('in shadow mode (%s) would-be actions count like real ones', (_name, settings, r) => {
+    const q = budgetQueries({ rule: r, target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ci', name: 'consumer' }, now: NOW, settings });
+    expect([q.namespace.includeDryRun, q.global.includeDryRun]).toEqual([true, true]);
   });
 });
