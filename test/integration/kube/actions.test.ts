@@ -274,8 +274,17 @@ describe('failure classes', () => {
   });
 
   test('a timeout is classified as such', async () => {
-    s.api.faults.latency(1500, { verb: 'update', subresource: 'scale' });
-    expect(await s.cluster.apply(decision(), scale, 'r')).toMatchObject({ ok: false, reason: 'timeout' });
+    // One attempt of 1 s, and a write that lands 3 s after it was sent: the re-read that follows a
+    // timed-out write (did it land after all?) comes ~2 s before it does, so the answer is a timeout.
+    // (With retries, the retried writes outlast the latency and the re-read rightly finds the
+    // first one applied: whether it had landed was a race.)
+    const one = await startSandboxCluster({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 1000 } });
+    try {
+      one.api.faults.latency(3000, { verb: 'update', subresource: 'scale' });
+      expect(await one.cluster.apply(decision(), scale, 'r')).toMatchObject({ ok: false, reason: 'timeout' });
+    } finally {
+      await one.close();
+    }
   });
 
   test('403: no retry, a clear terminal reason', async () => {
