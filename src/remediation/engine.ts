@@ -293,7 +293,7 @@ export class Engine {
           .catch((err: unknown) => {
             logger.error({ err, remediation: rem.id }, 'resuming a remediation failed; another resume pass will try again');
           })
-          .finally(() => this.runner.driving.delete(rem.id)),
+          .finally(() => this.runner.release(rem.id)),
       );
     }
     return taken;
