@@ -20,10 +20,10 @@ export interface CheckpointerOptions {
   idleMs?: number;
 }
 
-/** What the worker reports: ready (its connection is open), each checkpoint's counts, or an error. */
+/** What the worker reports: ready (its connection is open), frames copied since its last report, or an error. */
 type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'checkpoint'; log: number; checkpointed: number; busy: number }
+  | { type: 'checkpoint'; copied: number }
   | { type: 'error'; message: string };
 
 const WORKER_SOURCE = `
@@ -41,13 +41,22 @@ try {
 let stopping = false;
 parentPort.on('message', (m) => { if (m === 'stop') stopping = true; });
 parentPort.postMessage({ type: 'ready' });
+// PASSIVE reports the WAL's totals (frames in it, frames copied so far), not what this pass
+// copied: an idle WAL reads the same on every look. Report progress only, as frames copied
+// since the last report (the WAL restarting from its start begins a new count).
+let last = { log: 0, checkpointed: 0 };
 function tick() {
   if (stopping) { db.close(); process.exit(0); }
   let caughtUp = true;
   try {
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
     caughtUp = r.log === r.checkpointed;
-    if (r.checkpointed > 0 || r.busy) parentPort.postMessage({ type: 'checkpoint', log: r.log, checkpointed: r.checkpointed, busy: r.busy });
+    if (r.log !== last.log || r.checkpointed !== last.checkpointed) {
+      const sameRound = r.log >= last.log && r.checkpointed >= last.checkpointed;
+      const copied = sameRound ? r.checkpointed - last.checkpointed : r.checkpointed;
+      if (copied > 0) parentPort.postMessage({ type: 'checkpoint', copied });
+      last = { log: r.log, checkpointed: r.checkpointed };
+    }
   } catch (err) {
     // SQLITE_BUSY (another checkpoint running) or a transient I/O error: try again later.
     caughtUp = true;
@@ -58,17 +67,21 @@ tick();
 `;
 
 export class WalCheckpointer {
-  /** PASSIVE checkpoints that copied frames, and frames copied (the WAL restarts, so counts are per round). */
+  /** Checkpoints that copied frames, and frames copied in all (counted across WAL restarts). */
   readonly stats = { checkpoints: 0, framesCheckpointed: 0 };
+  readonly ready: Promise<void>;
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
-  readonly ready: Promise<void>;
+  private readonly onFailure: (err: Error) => void;
+  private stopped = false;
+  private failed = false;
 
   /**
    * @param onFailure called once if the worker fails to open the database or dies; the
    *   caller turns automatic checkpoints back on.
    */
   constructor(file: string, onFailure: (err: Error) => void, options: CheckpointerOptions = {}) {
+    this.onFailure = onFailure;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -78,49 +91,47 @@ export class WalCheckpointer {
     });
     // Never what keeps the process alive.
     this.worker.unref();
-    let stopped = false;
-    let failed = false;
-    const fail = (err: Error) => {
-      if (failed || stopped) return;
-      failed = true;
-      onFailure(err);
-    };
     this.ready = new Promise((resolve, reject) => {
       this.worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') resolve();
         else if (m.type === 'checkpoint') {
           this.stats.checkpoints += 1;
-          this.stats.framesCheckpointed += m.checkpointed;
+          this.stats.framesCheckpointed += m.copied;
         } else if (m.type === 'error') {
           const err = new Error(`WAL checkpointer: ${m.message}`);
           reject(err);
-          fail(err);
+          this.fail(err);
         }
       });
       this.worker.on('error', (err) => {
         reject(err);
-        fail(err);
+        this.fail(err);
       });
       this.worker.on('exit', (code) => {
         const err = new Error(`WAL checkpointer exited (code ${code})`);
         reject(err);
-        fail(err);
+        this.fail(err);
       });
     });
     this.ready.catch(() => undefined);
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.stop = async (timeoutMs = 2000) => {
-      stopped = true;
-      this.worker.postMessage('stop');
-      const timer = setTimeout(() => void this.worker.terminate(), timeoutMs);
-      try {
-        await this.exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    };
   }
 
   /** Ask the worker to close its connection and exit; terminated if it has not within timeoutMs. */
-  readonly stop: (timeoutMs?: number) => Promise<void>;
+  async stop(timeoutMs = 2000): Promise<void> {
+    this.stopped = true;
+    this.worker.postMessage('stop');
+    const timer = setTimeout(() => void this.worker.terminate(), timeoutMs);
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failed || this.stopped) return;
+    this.failed = true;
+    this.onFailure(err);
+  }
 }

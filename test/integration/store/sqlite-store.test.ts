@@ -216,6 +216,13 @@ describe('SqliteStore on disk', () => {
           const [r] = db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number; checkpointed: number }>;
           return r!.log === r!.checkpointed;
         });
+        // Idle with a copied but non-empty WAL: the worker keeps looking (every 10 ms here) but
+        // reports only progress, so nothing wakes the main thread and no frame is counted twice.
+        await new Promise((r) => setTimeout(r, 100));
+        const settled = store.checkpointerStatus();
+        expect(settled.framesCheckpointed).toBeGreaterThan(0);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(store.checkpointerStatus()).toEqual(settled);
         expect((await store.listAlerts({ limit: 1000 })).items).toHaveLength(1000);
       } finally {
         await store.close();
