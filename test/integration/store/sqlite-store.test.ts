@@ -237,6 +237,57 @@ describe('SqliteStore on disk', () => {
       }
     });
 
+    test('under steady writes the WAL still starts over: it stays near restartAfterBytes instead of growing', async () => {
+      // The worker copies the WAL, but the WAL starts over only when a write finds it wholly copied:
+      // a worker that is always behind (here: asleep for a minute after its first pass, as it is
+      // always a commit or two behind under steady load) must not let it grow for as long as writes go on.
+      const sub = join(dir, 'checkpointer-restart');
+      mkdirSync(sub);
+      const db = new Database(join(sub, 'store.db'));
+      db.pragma('journal_mode = WAL');
+      const restartAfterBytes = 256 * 1024;
+      let written = 0;
+      const store = new SqliteStore(db, { walCheckpointer: { afterBytes: 64 * 1024, restartAfterBytes, idleMs: 60_000 } });
+      await store.migrate();
+      const walFrames = () => (db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number }>)[0]!.log;
+      const frameBytes = 24 + Number(db.pragma('page_size', { simple: true }));
+      try {
+        // Write until the store starts the worker, then stop: its first pass copies everything and,
+        // caught up, it sleeps for idleMs (a minute) from there, deterministically.
+        while (store.checkpointerStatus().state === 'off') {
+          if (written > 5000) throw new Error('the checkpointer never started');
+          await fill(store, 1);
+          written += 1;
+        }
+        await waitFor('the checkpointer to run', () => store.checkpointerStatus().state === 'running');
+        await waitFor('the worker to catch up', () => {
+          const [r] = db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number; checkpointed: number }>;
+          return r!.log === r!.checkpointed;
+        });
+        await new Promise((r) => setTimeout(r, 50)); // caught up, nothing more to copy: it sleeps from here
+        let most = 0;
+        for (let round = 0; round < 10; round++) {
+          await fill(store, 20);
+          written += 20;
+          most = Math.max(most, walFrames());
+        }
+        // 200 notifications of 20 alerts: many times restartAfterBytes written in all.
+        expect(store.checkpointerStatus().walRestarts).toBeGreaterThanOrEqual(3);
+        // At most the threshold plus the commit that crossed it (one notification of 20 alerts dirties
+        // ~50 pages of the table and its indexes); without the restart it would reach ~40 MiB here.
+        expect(most * frameBytes).toBeLessThan(2 * restartAfterBytes);
+        expect((await store.listAlerts({ limit: 1 })).items).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+      const raw = new Database(join(sub, 'store.db'), { readonly: true });
+      try {
+        expect(raw.prepare('SELECT count(*) AS n FROM alerts').get()).toEqual({ n: written * 20 });
+      } finally {
+        raw.close();
+      }
+    });
+
     test('below the threshold, or turned off, SQLite checkpoints as it always does', async () => {
       for (const [name, walCheckpointer] of [['high-threshold', { afterBytes: 1024 * 1024 * 1024 }], ['disabled', false as const]] as const) {
         const sub = join(dir, `no-checkpointer-${name}`);
@@ -248,7 +299,7 @@ describe('SqliteStore on disk', () => {
         try {
           await fill(store, 20);
           await new Promise((r) => setTimeout(r, 100));
-          expect(store.checkpointerStatus()).toEqual({ state: 'off', checkpoints: 0, framesCheckpointed: 0 });
+          expect(store.checkpointerStatus()).toEqual({ state: 'off', checkpoints: 0, framesCheckpointed: 0, walRestarts: 0 });
           // This connection's own setting (it is per connection): SQLite's default.
           expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
         } finally {
