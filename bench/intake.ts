@@ -15,6 +15,7 @@
  * (counted afterwards), and for a sample of responses the alerts were already readable
  * in the database when the 202 arrived.
  */
+import { statSync } from 'node:fs';
 import autocannon from 'autocannon';
 import type Database from 'better-sqlite3';
 import { webhookSchema } from '../src/http/webhook-schema.js';
@@ -31,6 +32,10 @@ const CONNECTIONS = 10;
 const LIMITS = { maxAlertsPerNotification: 10_000, maxLabelsPerAlert: 128 };
 const P99_GOAL_MS = 10;
 const RPS_RATIO_GOAL = 0.8;
+/** SQLite truncates the WAL file back to this (journal_size_limit) when it starts over. */
+const WAL_LIMIT_MIB = 64;
+/** The alert indexes the history API reads (migrations/sqlite.ts). */
+const HISTORY_INDEXES = ['alerts_by_fingerprint', 'alerts_by_alertname', 'alerts_by_received'];
 
 type ServerName = 'a' | 'b' | 'c';
 
@@ -280,6 +285,8 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
     const many = await measureBody(ctx, servers, fifty, 50, verifyFor(50), stored);
     reader.close();
     db = null;
+    // The WAL file after every run, before the service stops (stopping checkpoints and removes it).
+    const walMiB = (statSync(`${svc.dbFile}-wal`, { throwIfNoEntry: false })?.size ?? 0) / 2 ** 20;
 
     await svc.stop();
     const after = openReadonly(svc.dbFile);
@@ -293,6 +300,7 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
       'no connection errors or timeouts; every response 2xx, in every run of every server',
       // Requests still in flight when a run ends are stored too, but autocannon does not count their answers.
       check(rows >= stored.ok && rows <= stored.sent, `every alert of every 2xx from (c) stored: ${rows} alert rows for ${stored.ok} alerts answered 2xx (${stored.sent} sent)`, `found ${rows}`),
+      check(walMiB <= WAL_LIMIT_MIB, `(c)'s WAL file stayed within ${WAL_LIMIT_MIB} MiB over all runs (${round(walMiB)} MiB at the end): it starts over under steady writes`, `${round(walMiB)} MiB`),
       'every 20th 202 from (c) under autocannon, and every 202 of the paced pass, was checked: its alerts were already committed in the database when it arrived',
     ];
     const commit = commitCostMs(ctx.quick ? 50 : 200);
@@ -300,6 +308,9 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
     const schema50 = schemaCostMs(fifty, ctx.quick ? 20 : 100);
     const store1 = await storeCostMs(single, ctx.quick ? 100 : 1000);
     const store50 = await storeCostMs(fifty, ctx.quick ? 20 : 200);
+    // What each index the history API filters by costs: storing without it, 50 alerts per body.
+    const indexCost: Record<string, number> = {};
+    for (const index of HISTORY_INDEXES) indexCost[index] = round(store50 - (await storeCostMs(fifty, ctx.quick ? 20 : 200, [index])));
     const f1 = figuresOf(one);
     const f50 = figuresOf(many);
     const cRps = (f: BodyFigures) => median(f.saturated.c.map((l) => l.rps));
@@ -315,6 +326,8 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
         sqliteCommitMs: { synchronousFull: round(commit.full), synchronousNormal: round(commit.normal) },
         cFsyncShareLowerBound: { '1 alert': round(cRps(one) * commit.full / 1000), '50 alerts': round(cRps(many) * commit.full / 1000) },
         storeOnlyMsPerNotification: { '1 alert': round(store1), '50 alerts': round(store50) },
+        historyIndexCostMsPer50AlertNotification: indexCost,
+        walFileMiBAfterRuns: round(walMiB),
         cOverBCeilingBPlusStorage: { '1 alert': round(1 / (1 + (store1 * bRps(one)) / 1000)), '50 alerts': round(1 / (1 + (store50 * bRps(many)) / 1000)) },
       },
       ratios: {
@@ -337,6 +350,7 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
         'Latency percentiles are exact (every 2xx response time). The rate-limited pass is an open-loop paced sender (one request every 1/rate s, latency from the scheduled send time); autocannon’s overallRate is reported beside it but lets each connection send its per-second quota back to back at the start of every second, i.e. saturated bursts.',
         'serverCpu / loaderCpu: share of one core used by the server process / by autocannon in this process (2 cores in total).',
         'cFsyncShareLowerBound: requests/s of (c) × the measured cost of one fsync’d commit — the share of (c)’s time spent waiting on the disk.',
+        'historyIndexCostMsPer50AlertNotification: storeOnlyMsPerNotification (50 alerts) minus the same measured with that one index dropped — what each index the alert history API filters by (GET /api/v1/alerts?fingerprint=, ?alertname=, time order) adds to storing a 50-alert notification.',
         'storeOnlyMsPerNotification: SqliteStore.recordNotification of the same body alone, in the benchmark process, five at a time (group-committed as concurrent requests are); cOverBCeilingBPlusStorage = 1 / (1 + that × b’s requests/s / 1000): the c/b of a server that did exactly what (b) does plus storing, on one event loop — the most (c) could reach with every alert stored before the 2xx.',
       ],
     };

@@ -4,16 +4,30 @@
  * as duplicates after the first, as in the intake benchmark), five at a time so that
  * they are group-committed as concurrent requests are. 1000 / this is the most
  * requests per second a single event loop could answer if storing were all it did.
+ * `withoutIndexes`: drop these indexes first, to measure what each one costs.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebhookNotification } from '../../src/domain/alert.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 
-export async function storeCostMs(body: Buffer, notifications: number): Promise<number> {
+export async function storeCostMs(body: Buffer, notifications: number, withoutIndexes: readonly string[] = []): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'autoremediator-bench-store-'));
-  const store = openSqliteStore(join(dir, 'store.db'));
+  const file = join(dir, 'store.db');
+  if (withoutIndexes.length) {
+    const migrated = openSqliteStore(file);
+    await migrated.migrate();
+    await migrated.close();
+    const raw = new Database(file);
+    try {
+      for (const index of withoutIndexes) raw.exec(`DROP INDEX ${index}`);
+    } finally {
+      raw.close();
+    }
+  }
+  const store = openSqliteStore(file);
   try {
     await store.migrate();
     const text = body.toString('utf8');
