@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
 import type { ClusterPort } from '../../src/domain/cluster.js';
 import type { StoredAlert } from '../../src/domain/alert.js';
 import type { Remediation } from '../../src/domain/remediation.js';
@@ -49,6 +49,8 @@ export class Latch {
 
 export interface HardenedApp {
   app: App;
+  /** The configuration the app was built with. */
+  config: Config;
   dir: string;
   /** The SQLite file (when the store is SQLite). */
   dbPath: string;
@@ -107,6 +109,7 @@ export async function buildApp(opts: BuildOptions): Promise<HardenedApp> {
   let server: Server | null = null;
   return {
     app,
+    config,
     dir,
     dbPath,
     server() {
