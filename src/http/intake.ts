@@ -10,13 +10,14 @@ import { alertIdentity, type WebhookNotification } from '../domain/alert.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { QueueReservation } from '../remediation/queue.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './errors.js';
 import { formatPath, webhookSchema, type WebhookLimits } from './webhook-schema.js';
 
 export interface IntakeDeps {
   store: Store;
-  queue: { hasRoom(n: number): boolean; enqueue(ids: readonly string[]): boolean };
+  queue: { reserve(n: number): QueueReservation<string> | null };
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -119,6 +120,9 @@ class RecentIdentities {
   }
 }
 
+/** The reservation of a notification whose alerts are all duplicates: they are never queued. */
+const NO_ROOM_NEEDED: QueueReservation<string> = { fill: (items) => items.length === 0, release: () => undefined };
+
 export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
   const router = express.Router();
   const recent = new RecentIdentities(20_000);
@@ -132,7 +136,10 @@ export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const n = parseNotification(rawBody, deps.limits);
       const needRoom = n.alerts.filter((a) => !recent.has(alertIdentity(a))).length;
-      if (needRoom > 0 && !queue.hasRoom(needRoom)) {
+      // Room is held while the notification is stored, so that concurrent notifications cannot all
+      // pass this check and then not fit (their alerts would wait, stored and undecided, for the sweep).
+      const room = needRoom > 0 ? queue.reserve(needRoom) : NO_ROOM_NEEDED;
+      if (!room) {
         throw new HttpError(503, 'queue-full', `the decision queue is full; retry later (nothing of this notification was stored)`, { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
       }
       let recorded;
@@ -142,13 +149,19 @@ export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
           n.alerts,
         );
       } catch (err) {
+        room.release();
         logger.error({ err }, 'storing a notification failed; answering 503 so Alertmanager retries');
         throw new HttpError(503, 'store-unavailable', 'could not store the notification; retry', { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
       }
       for (const a of recorded.alerts) recent.add(a.identity);
-      const fresh = recorded.alerts.filter((a) => a.duplicateOf === null).map((a) => a.id);
-      // A lost race for queue room leaves the alerts stored and undecided: the sweep picks them up.
-      if (fresh.length && !queue.enqueue(fresh)) logger.warn({ notification: recorded.notificationId }, 'queue filled up after storing; the sweep will decide these alerts');
+      // First deliveries are never more than the room asked for: an identity stored lately is a duplicate.
+      let fresh = recorded.alerts.filter((a) => a.duplicateOf === null).map((a) => a.id);
+      if (fresh.length > needRoom) {
+        logger.warn({ notification: recorded.notificationId }, 'more first deliveries than queue room was held for; the sweep decides the rest');
+        fresh = fresh.slice(0, needRoom);
+      }
+      // The queue stops taking work only when the service stops: the next start's sweep decides these.
+      if (!room.fill(fresh)) logger.warn({ notification: recorded.notificationId }, 'stored while stopping; decided after the next start');
       metrics.notificationsReceived.inc({ result: 'stored' });
       // One inc per label set, not per alert (a 50-alert notification has at most 4 label sets).
       const counts = new Map<string, number>();

@@ -17,7 +17,7 @@ import type { Metrics } from '../platform/metrics.js';
 import { matchAlert } from '../rule-table/match.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { Store } from '../store/store.js';
-import { BoundedQueue } from './queue.js';
+import { BoundedQueue, type QueueReservation } from './queue.js';
 import { renderRule } from './render.js';
 import { actionOf, MANUAL_ROLLBACK, Runner, type BreakerPolicy, type RemediationListener, type Validator } from './runner.js';
 import { snapshotFromDecision, stateShows } from './resume.js';
@@ -83,14 +83,12 @@ export class Engine {
     );
   }
 
-  /** Can the queue take n more alerts now? Intake asks before it stores anything. */
-  hasRoom(n: number): boolean {
-    return this.queue.hasRoom(n);
-  }
-
-  /** Queue stored alert ids for deciding; false (and nothing queued) when they do not fit. */
-  enqueue(ids: readonly string[]): boolean {
-    return this.queue.offer(ids);
+  /**
+   * Hold queue room for up to n alerts, or null when they do not fit: intake reserves before
+   * it stores anything and fills the reservation with the first deliveries it stored.
+   */
+  reserve(n: number): QueueReservation<string> | null {
+    return this.queue.reserve(n);
   }
 
   /** Work pending in this process: alerts queued or being decided, and runs validating in the background. */

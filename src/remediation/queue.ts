@@ -1,12 +1,22 @@
+/** Room held in a BoundedQueue for items that are not there yet (see reserve). */
+export interface QueueReservation<T> {
+  /** Enqueue up to the reserved number of items and give back the rest; false when the queue stopped taking work. */
+  fill(items: readonly T[]): boolean;
+  /** Give the room back unused. */
+  release(): void;
+}
+
 /**
  * A bounded FIFO of work items with a fixed number of workers. `offer` is
  * all-or-nothing so that intake can answer 503 before storing anything when the
- * queue cannot take a whole notification.
+ * queue cannot take a whole notification; `reserve` holds that room while intake
+ * stores, so that concurrent notifications cannot all pass the check and then not fit.
  */
 export class BoundedQueue<T> {
   private items: T[] = [];
   private head = 0;
   private running = 0;
+  private reserved = 0;
   private waiters: Array<() => void> = [];
   private accepting = true;
 
@@ -22,9 +32,35 @@ export class BoundedQueue<T> {
     return this.items.length - this.head + this.running;
   }
 
-  /** Room for n more items right now? */
+  /** Room for n more items right now (room reserved for others counts as taken)? */
   hasRoom(n: number): boolean {
-    return this.accepting && this.items.length - this.head + n <= this.capacity;
+    return this.accepting && this.items.length - this.head + this.reserved + n <= this.capacity;
+  }
+
+  /** Hold room for n items, all or nothing; null when they do not fit. */
+  reserve(n: number): QueueReservation<T> | null {
+    if (!this.hasRoom(n)) return null;
+    this.reserved += n;
+    let open = true;
+    const close = () => {
+      if (!open) return false;
+      open = false;
+      this.reserved -= n;
+      return true;
+    };
+    return {
+      fill: (items) => {
+        if (items.length > n) throw new Error(`BoundedQueue: ${items.length} items for a reservation of ${n}`);
+        if (!close()) throw new Error('BoundedQueue: a reservation is filled or released once');
+        if (!this.accepting) return false;
+        if (items.length === 0) return true;
+        this.items.push(...items);
+        this.onDepth(this.depth);
+        this.pump();
+        return true;
+      },
+      release: () => void close(),
+    };
   }
 
   /** Enqueue all items, or none when they do not fit. */

@@ -11,6 +11,7 @@ import type { ApplyOutcome, ClusterPort, TargetState } from '../../src/domain/cl
 import type { ActDecision } from '../../src/domain/decision.js';
 import type { TargetRef } from '../../src/domain/target.js';
 import type { ActionSpec } from '../../src/rule-table/schema.js';
+import type { Store } from '../../src/store/store.js';
 import { FakeCluster, referenceCluster } from '../helpers/fake-cluster.js';
 import { fixture } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/binaries.js';
@@ -136,6 +137,64 @@ describe('QUEUE_CAPACITY under load', () => {
       await quiesce(t.app);
       expect(await t.app.store.listUndecidedAlerts(100)).toEqual([]);
       expect(cluster.inner.applied).toHaveLength(9);
+    } finally {
+      cluster.gate?.open();
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('queue room is held while a notification is stored', () => {
+  test('two notifications racing for the last room: one refused whole (503), the other queued whole; nothing left for the sweep', async () => {
+    const cluster = new GatedCluster();
+    const dir = rulesDir(RULES);
+    // While `hold` is on, the store keeps each recordNotification until a second one arrives (or
+    // 300 ms pass): a request that gets that far has passed the room check, so both racing requests
+    // have passed it before either is stored, as concurrent requests in a storm do.
+    let hold = false;
+    const waiting: Array<() => void> = [];
+    const releaseAll = () => {
+      for (const r of waiting.splice(0)) r();
+    };
+    const wrapStore = (real: Store): Store =>
+      new Proxy(real, {
+        get(target, prop, receiver) {
+          const value: unknown = Reflect.get(target, prop, receiver);
+          if (prop !== 'recordNotification' || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            if (hold) {
+              await new Promise<void>((resolve) => {
+                waiting.push(resolve);
+                if (waiting.length >= 2) releaseAll();
+                else setTimeout(releaseAll, 300);
+              });
+            }
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    const t = await buildApp({ cluster, validator: passingValidator, wrapStore, env: { RULES_DIR: dir, CONCURRENT_REMEDIATIONS: '1', QUEUE_CAPACITY: '2', BUDGET_PER_NAMESPACE: '100/10m' } });
+    try {
+      // One running (its apply blocked) and the queue empty: room for 2.
+      await request(t.app.http).post('/api/v1/alerts').set(HOOK).send(workerAlerts(1, 0)).expect(202);
+      await waitFor('the first apply to block', () => Promise.resolve(cluster.inFlight === 1), 5000, 5);
+      const server = t.server();
+      hold = true;
+      const [a, b] = await Promise.all([
+        request(server).post('/api/v1/alerts').set(HOOK).send(workerAlerts(2, 1)),
+        request(server).post('/api/v1/alerts').set(HOOK).send(workerAlerts(2, 3)),
+      ]);
+      // Each fits alone, not both: without the held room both were stored and the second's alerts
+      // waited, undecided, for the sweep.
+      expect([a.status, b.status].sort()).toEqual([202, 503]);
+      expect(rowCounts(t.dbPath)).toMatchObject({ notifications: 2, alerts: 3 });
+      hold = false;
+      cluster.gate!.open();
+      cluster.gate = null;
+      await quiesce(t.app);
+      expect(await t.app.store.listUndecidedAlerts(100)).toEqual([]);
+      expect(cluster.inner.applied).toHaveLength(3);
     } finally {
       cluster.gate?.open();
       await t.close();
