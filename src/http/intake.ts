@@ -120,9 +120,6 @@ class RecentIdentities {
   }
 }
 
-/** The reservation of a notification whose alerts are all duplicates: they are never queued. */
-const NO_ROOM_NEEDED: QueueReservation<string> = { fill: (items) => items.length === 0, release: () => undefined };
-
 export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
   const router = express.Router();
   const recent = new RecentIdentities(20_000);
@@ -138,7 +135,7 @@ export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
       const needRoom = n.alerts.filter((a) => !recent.has(alertIdentity(a))).length;
       // Room is held while the notification is stored, so that concurrent notifications cannot all
       // pass this check and then not fit (their alerts would wait, stored and undecided, for the sweep).
-      const room = needRoom > 0 ? queue.reserve(needRoom) : NO_ROOM_NEEDED;
+      const room = queue.reserve(needRoom);
       if (!room) {
         throw new HttpError(503, 'queue-full', `the decision queue is full; retry later (nothing of this notification was stored)`, { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
       }

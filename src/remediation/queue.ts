@@ -37,9 +37,12 @@ export class BoundedQueue<T> {
     return this.accepting && this.items.length - this.head + this.reserved + n <= this.capacity;
   }
 
-  /** Hold room for n items, all or nothing; null when they do not fit. */
+  /**
+   * Hold room for n items, all or nothing; null when they do not fit. Nothing (n = 0) always
+   * fits: a notification of duplicates only needs no room, even in a full or draining queue.
+   */
   reserve(n: number): QueueReservation<T> | null {
-    if (!this.hasRoom(n)) return null;
+    if (n > 0 && !this.hasRoom(n)) return null;
     this.reserved += n;
     let open = true;
     const close = () => {
@@ -52,8 +55,8 @@ export class BoundedQueue<T> {
       fill: (items) => {
         if (items.length > n) throw new Error(`BoundedQueue: ${items.length} items for a reservation of ${n}`);
         if (!close()) throw new Error('BoundedQueue: a reservation is filled or released once');
-        if (!this.accepting) return false;
         if (items.length === 0) return true;
+        if (!this.accepting) return false;
         this.items.push(...items);
         this.onDepth(this.depth);
         this.pump();

@@ -51,6 +51,21 @@ describe('BoundedQueue.reserve', () => {
     expect(queue.hasRoom(4)).toBe(true);
   });
 
+  test('a reservation of nothing is always granted, even in a full or draining queue', async () => {
+    const { queue, handled, finishOne } = heldQueue(1);
+    expect(queue.offer(['running'])).toBe(true);
+    expect(queue.offer(['waiting'])).toBe(true);
+    expect(queue.hasRoom(1)).toBe(false);
+    expect(queue.reserve(0)!.fill([])).toBe(true);
+    const drained = queue.drain(1000);
+    expect(queue.reserve(1)).toBeNull();
+    expect(queue.reserve(0)!.fill([])).toBe(true);
+    finishOne();
+    while (handled.length < 2) await new Promise((r) => setTimeout(r, 0)); // the waiting item starts
+    finishOne();
+    await expect(drained).resolves.toBe(true);
+  });
+
   test('after drain has begun, fill stores nothing in the queue and says so', async () => {
     const { queue, finishOne } = heldQueue(3);
     const room = queue.reserve(1)!;
