@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import request from 'supertest';
 import { ALERT_CLAIM_TTL_MS } from '../../src/store/store.js';
+import { waitFor } from '../helpers/binaries.js';
 import { referenceCluster } from '../helpers/fake-cluster.js';
 import { fixture } from '../helpers/fixtures.js';
 import { HOOK, JumpClock, allAlerts, allRemediations, buildApp, notification, passingValidator, quiesce, type HardenedApp } from './helpers.js';
@@ -78,13 +79,6 @@ function definePostgresTests(): void {
   }
 
   const post = (body: string) => request(t.app.http).post('/api/v1/alerts').set(HOOK).send(body);
-  const waitUntil = async (what: string, ok: () => boolean, ms = 10_000) => {
-    const deadline = Date.now() + ms;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
 
   test('connections cut under a running service: intake answers 503 while it cannot write, then recovers; nothing lost', async () => {
     await post(fixture('firing-single-QueueDepthHigh').toString('utf8')).expect(202);
@@ -103,7 +97,7 @@ function definePostgresTests(): void {
     const retry = await post(fixture('firing-HighMemoryUsage').toString('utf8'));
     expect(retry.status).toBe(202);
     expect(retry.body).toMatchObject({ accepted: 1, duplicates: 0 });
-    await waitUntil('the decision queue to drain', () => t.app.engine.queueDepth === 0);
+    await waitFor('the decision queue to drain', () => Promise.resolve(t.app.engine.queueDepth === 0), 10_000, 10);
     // The service's own recovery, once the claims and leases of whatever the outage interrupted have
     // expired: the sweep decides alerts whose decision failed, and the resume job finishes runs cut
     // short after they were recorded (the racing decision's run may be left `planned` when the cut

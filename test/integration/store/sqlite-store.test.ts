@@ -190,6 +190,8 @@ describe('SqliteStore on disk', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     };
+    /** The WAL's frames and how many of them are copied into the database, read without copying any. */
+    const walOf = (db: Database.Database) => (db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number; checkpointed: number }>)[0]!;
     const fill = async (store: Store, notifications: number) => {
       for (let i = 0; i < notifications; i++) {
         const as = Array.from({ length: 20 }, () => alert());
@@ -213,8 +215,8 @@ describe('SqliteStore on disk', () => {
         await waitFor('a checkpoint by the worker', () => store.checkpointerStatus().checkpoints > 0);
         // Everything the WAL held is in the database file: a checkpoint from here has nothing left to copy.
         await waitFor('the WAL to be fully copied', () => {
-          const [r] = db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number; checkpointed: number }>;
-          return r!.log === r!.checkpointed;
+          const w = walOf(db);
+          return w.log === w.checkpointed;
         });
         // Idle with a copied but non-empty WAL: the worker keeps looking (every 10 ms here) but
         // reports only progress, so nothing wakes the main thread and no frame is counted twice.
@@ -249,7 +251,6 @@ describe('SqliteStore on disk', () => {
       let written = 0;
       const store = new SqliteStore(db, { walCheckpointer: { afterBytes: 64 * 1024, restartAfterBytes, idleMs: 60_000 } });
       await store.migrate();
-      const walFrames = () => (db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number }>)[0]!.log;
       const frameBytes = 24 + Number(db.pragma('page_size', { simple: true }));
       try {
         // Write until the store starts the worker, then stop: its first pass copies everything and,
@@ -261,18 +262,18 @@ describe('SqliteStore on disk', () => {
         }
         await waitFor('the checkpointer to run', () => store.checkpointerStatus().state === 'running');
         await waitFor('the worker to catch up', () => {
-          const [r] = db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number; checkpointed: number }>;
-          return r!.log === r!.checkpointed;
+          const w = walOf(db);
+          return w.log === w.checkpointed;
         });
         await new Promise((r) => setTimeout(r, 50)); // caught up, nothing more to copy: it sleeps from here
         // 200 notifications of 20 alerts, one commit each: many times restartAfterBytes in all.
         let most = 0;
         let biggestCommit = 0;
-        let frames = walFrames();
+        let frames = walOf(db).log;
         for (let i = 0; i < 200; i++) {
           await fill(store, 1);
           written += 1;
-          const after = walFrames();
+          const after = walOf(db).log;
           // The frames this commit added (all of the WAL when it started the WAL over).
           biggestCommit = Math.max(biggestCommit, after >= frames ? after - frames : after);
           most = Math.max(most, after);
