@@ -3,22 +3,16 @@
  * Alertmanager bodies, read byte for byte) and remediations.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GO_ZERO_TIME } from '../../src/domain/alert.js';
 import type { WebhookAlert, WebhookNotification } from '../../src/domain/alert.js';
 import type { ActDecision, SkipDecision, SkipReason, StateFields } from '../../src/domain/decision.js';
 import type { TargetRef } from '../../src/domain/target.js';
 import { targetKey } from '../../src/domain/target.js';
 import type { NewNotification, NewRemediation } from '../../src/store/store.js';
+import { FIXTURE_DIR } from '../helpers/fixtures.js';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The repository's copy when there is one, else the shared capture directory (SHARED_DIR overrides). */
-const FIXTURE_DIR = [
-  join(REPO_ROOT, 'test', 'fixtures', 'alertmanager'),
-  join(process.env.SHARED_DIR ?? resolve(REPO_ROOT, '..', 'shared'), 'fixtures', 'alertmanager'),
-].find((d) => existsSync(d));
 
 /** Epoch of the tests' clock: times are T0 plus seconds. */
 export const T0 = Date.parse('2026-11-28T10:20:00.000Z');
@@ -26,7 +20,6 @@ export const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
 
 /** A captured webhook body as intake would record it. */
 export function fromFixture(name: string, receivedAt: Date): { notification: NewNotification; alerts: WebhookAlert[]; payload: WebhookNotification } {
-  if (FIXTURE_DIR === undefined) throw new Error('Alertmanager fixtures not found: copy them to test/fixtures/alertmanager or set SHARED_DIR');
   const body = readFileSync(join(FIXTURE_DIR, `${name}.json`)).toString('utf8');
   const payload = JSON.parse(body) as WebhookNotification;
   return {

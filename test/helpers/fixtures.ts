@@ -1,14 +1,17 @@
 /**
- * The captured Alertmanager bodies in ../shared/fixtures/alertmanager, read byte
- * for byte (never reformatted). SHARED_DIR overrides where shared/ is.
+ * The captured Alertmanager bodies, read byte for byte (never reformatted). The repository
+ * carries a byte-for-byte copy of ../shared/fixtures/alertmanager in test/fixtures/alertmanager,
+ * so that a clone anywhere runs its tests (test/unit/fixtures.test.ts checks the copy against the
+ * shared capture when that is there); SHARED_DIR points the tests at another shared/ instead.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SHARED_DIR = process.env.SHARED_DIR ?? resolve(REPO_ROOT, '..', 'shared');
-export const FIXTURE_DIR = join(SHARED_DIR, 'fixtures', 'alertmanager');
+/** The shared capture directory beside the repository (SHARED_DIR overrides where shared/ is). */
+export const SHARED_FIXTURE_DIR = join(process.env.SHARED_DIR ?? resolve(REPO_ROOT, '..', 'shared'), 'fixtures', 'alertmanager');
+export const FIXTURE_DIR = process.env.SHARED_DIR ? SHARED_FIXTURE_DIR : join(REPO_ROOT, 'test', 'fixtures', 'alertmanager');
 
 export function fixture(name: string): Buffer {
   return readFileSync(join(FIXTURE_DIR, name.endsWith('.json') ? name : `${name}.json`));

@@ -8,7 +8,8 @@ import { parseDocument, type Document } from 'yaml';
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SHIPPED_RULES_DIR = join(REPO_ROOT, 'rules');
 export const SHIPPED_RULES_FILE = join(SHIPPED_RULES_DIR, 'ci-failure-agent.yaml');
-export const FIXTURES_DIR = '/work/shared/fixtures/alertmanager';
+/** The captured Alertmanager bodies (see test/helpers/fixtures.ts). */
+export { FIXTURE_DIR as FIXTURES_DIR } from '../../helpers/fixtures.js';
 
 export function shippedRulesText(): Promise<string> {
   return readFile(SHIPPED_RULES_FILE, 'utf8');
