@@ -13,8 +13,8 @@
  * manifest and go.mod files), so a test and this script always agree on where a binary is.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,8 +35,19 @@ function location(name) {
   const c = manifest[name];
   if (!c) throw new Error(`unknown component ${name}; known: ${names.join(', ')}`);
   const version = pinnedVersion(c.dir, c.module);
-  const dir = join(root, '.cache', 'components', `${c.dir}@${version}`);
-  return { ...c, name, version, dir, bin: join(dir, name) };
+  const out = join(root, '.cache', 'components', c.files ? `${name}@${version}` : `${c.dir}@${version}`);
+  // A binary is `<out>/<name>`; a set of files (CRDs) is the folder itself, complete once `.done` exists.
+  return { ...c, name, version, out, bin: c.files ? join(out, '.done') : join(out, name) };
+}
+
+/** Copies a component's files (CRDs) out of its module, as the module proxy serves it. */
+function copyFiles(l) {
+  const out = execFileSync('go', ['mod', 'download', '-json', `${l.module}@${l.version}`], { cwd: join(clusterDir, l.dir), encoding: 'utf8' });
+  const moduleDir = JSON.parse(out).Dir;
+  mkdirSync(l.out, { recursive: true });
+  for (const f of l.files) copyFileSync(join(moduleDir, f), join(l.out, basename(f)));
+  writeFileSync(l.bin, `${l.module}@${l.version}\n`);
+  console.log(`components: ${l.name}: ${l.files.length} file(s) from ${l.module}@${l.version}`);
 }
 
 function build(wanted) {
@@ -47,27 +58,34 @@ function build(wanted) {
   }
   try {
     execFileSync('go', ['version'], { stdio: 'ignore' });
+    // (checked before anything: both halves below need Go)
   } catch {
     console.error('components: Go is not installed (needs Go ≥ 1.26 and the Go module proxy)');
     process.exit(2);
   }
+  for (const l of missing.filter((m) => m.files)) copyFiles(l);
   // One `go build` per module of ours: binaries of one module share their compiled packages.
   const byDir = new Map();
-  for (const l of missing) byDir.set(l.dir, [...(byDir.get(l.dir) ?? []), l]);
+  for (const l of missing.filter((m) => !m.files)) byDir.set(l.out, [...(byDir.get(l.out) ?? []), l]);
   for (const [outDir, list] of byDir) {
     const started = Date.now();
     const tmp = `${outDir}.partial`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     console.log(`components: building ${list.map((l) => `${l.name}`).join(', ')} (${list[0].module} ${list[0].version}) …`);
-    execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp + '/', ...list.map((l) => l.package)], {
+    const [major, minor] = list[0].version.replace(/^v/, '').split('.');
+    const extra = (list[0].ldflags ?? '').replaceAll('{version}', list[0].version).replaceAll('{major}', major).replaceAll('{minor}', minor);
+    execFileSync('go', ['build', '-trimpath', `-ldflags=-s -w ${extra}`.trim(), '-o', tmp + '/', ...list.map((l) => l.package)], {
       cwd: join(clusterDir, list[0].dir),
       stdio: 'inherit',
     });
     mkdirSync(outDir, { recursive: true });
     // Go names a binary after the last path element of its package; ours after the component.
     for (const l of list) {
-      const built = join(tmp, l.package.split('/').pop());
+      const parts = l.package.split('/');
+      // (a major-version suffix is skipped: go.etcd.io/etcd/server/v3 builds `server`)
+      const goName = /^v\d+$/.test(parts.at(-1)) && parts.length > 1 ? parts.at(-2) : parts.at(-1);
+      const built = join(tmp, goName);
       renameSync(existsSync(join(tmp, l.name)) ? join(tmp, l.name) : built, l.bin);
     }
     rmSync(tmp, { recursive: true, force: true });

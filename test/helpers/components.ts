@@ -14,7 +14,8 @@ const clusterDir = join(root, 'test', 'cluster');
 interface Component {
   dir: string;
   module: string;
-  package: string;
+  package?: string;
+  files?: string[];
 }
 
 function manifest(): Record<string, Component> {
@@ -31,7 +32,10 @@ export type ComponentName =
   | 'amtool'
   | 'prometheus'
   | 'promtool'
-  | 'helm';
+  | 'helm'
+  | 'crd-cnpg'
+  | 'crd-prometheus-operator'
+  | 'kwok-stages';
 
 /** The version our go.mod pins for the component's module. */
 export function componentVersion(name: ComponentName): string {
@@ -44,17 +48,22 @@ export function componentVersion(name: ComponentName): string {
   return m[1];
 }
 
-/** Where `npm run components` puts the binary (whether or not it is built). */
+/**
+ * Where `npm run components` puts the binary, or for a set of files (CRDs) their folder,
+ * whether or not it is built.
+ */
 export function componentPath(name: ComponentName): string {
   const c = manifest()[name];
   if (!c) throw new Error(`unknown component ${name}`);
+  if (c.files) return join(root, '.cache', 'components', `${name}@${componentVersion(name)}`);
   return join(root, '.cache', 'components', `${c.dir}@${componentVersion(name)}`, name);
 }
 
-/** The binary's path when built, else null. */
+/** The binary's (or the file set's folder's) path when built, else null. */
 export function component(name: ComponentName): string | null {
   const p = componentPath(name);
-  return existsSync(p) ? p : null;
+  const c = manifest()[name];
+  return existsSync(c?.files ? join(p, '.done') : p) ? p : null;
 }
 
 /**
