@@ -1,0 +1,161 @@
+/**
+ * The service as a real process against a real kube-apiserver, authenticated as the
+ * `autoremediator` ServiceAccount that deploy/'s RBAC binds (nothing more), given captured
+ * Alertmanager bodies:
+ * - HighPodCPU → the HPA floor raised → the real HPA controller scales the Deployment → kwok's
+ *   pods become Ready → the run succeeds, judged from the real Deployment's status; the Event and
+ *   the `autoremediator.io/last-remediation` annotation are read back from the API.
+ * - A CloudNativePG `Cluster` scaled through the real CRD's scale subresource.
+ * - One verb removed from the ClusterRole: the run ends `failed` with reason `forbidden`, quickly,
+ *   instead of hanging or retrying.
+ */
+import { jest } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { freePort, waitFor } from '../helpers/binaries.js';
+import { describeWithComponents } from '../helpers/components.js';
+import { fixture, REPO_ROOT } from '../helpers/fixtures.js';
+import { startCli, type CliProcess } from '../helpers/process.js';
+import { fastRuleTable } from '../../src/sandbox/workload/fast-rules.js';
+import { CONTROL_PLANE_COMPONENTS, startControlPlane, type ControlPlane } from './control-plane.js';
+
+jest.setTimeout(240_000);
+
+const WEBHOOK = 'cp-webhook-token-0123456789abcdef';
+const ADMIN = 'cp-admin-token-0123456789abcdefgh';
+
+interface Remediation {
+  id: string;
+  rule: string | null;
+  phase: string;
+  decision: { outcome: string; reason?: string; explanation: string };
+  result: Record<string, unknown> | null;
+  transitions: { from: string | null; to: string; at: string; note: string }[];
+}
+
+describeWithComponents(CONTROL_PLANE_COMPONENTS, 'the service on a real control plane, as its ServiceAccount', () => {
+  let cp: ControlPlane;
+  let svc: CliProcess;
+  let url: string;
+  let dir: string;
+
+  const api = async <T,>(path: string, init: RequestInit = {}): Promise<T> => {
+    const res = await fetch(`${url}${path}`, { ...init, headers: { Authorization: `Bearer ${ADMIN}`, ...(init.headers as Record<string, string>) } });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const post = async (body: Buffer | string) => {
+    const res = await fetch(`${url}/api/v1/alerts`, { method: 'POST', headers: { Authorization: `Bearer ${WEBHOOK}`, 'Content-Type': 'application/json' }, body });
+    expect(res.status).toBe(202);
+  };
+  const remediations = async () => (await api<{ items: Remediation[] }>('/api/v1/remediations?limit=200')).items;
+  const terminal = (r: Remediation) => ['succeeded', 'rolled_back', 'failed', 'skipped'].includes(r.phase);
+  const waitForRun = async (rule: string, timeoutMs = 120_000): Promise<Remediation> => {
+    let found: Remediation | undefined;
+    await waitFor(`a finished run of ${rule}`, async () => {
+      found = (await remediations()).find((r) => r.rule === rule && r.decision.outcome === 'act' && terminal(r));
+      return found !== undefined;
+    }, timeoutMs, 250);
+    return found!;
+  };
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    dir = mkdtempSync(join(tmpdir(), 'autoremediator-cp-service-'));
+    mkdirSync(join(dir, 'rules'));
+    writeFileSync(join(dir, 'rules', 'ci-failure-agent.yaml'), fastRuleTable(readFileSync(join(REPO_ROOT, 'rules', 'ci-failure-agent.yaml'), 'utf8')));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    svc = startCli(['serve'], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WEBHOOK_TOKEN: WEBHOOK,
+      ADMIN_TOKEN: ADMIN,
+      RULES_DIR: join(dir, 'rules'),
+      DATABASE_URL: `sqlite:${join(dir, 'service.db')}`,
+      ALLOWED_NAMESPACES: 'ci',
+      DRY_RUN: 'false',
+      KUBECONFIG: cp.kubeconfig,
+      READINESS_POLL_MS: '200',
+      LOG_LEVEL: 'warn',
+    });
+    await waitFor('the service /readyz', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
+    // The seed's Deployment is at its HPA floor (3 Ready) before anything happens.
+    const apps = cp.admin.makeApiClient(AppsV1Api);
+    await waitFor('ci-failure-agent 3/3 Ready', async () => (await apps.readNamespacedDeployment({ namespace: 'ci', name: 'ci-failure-agent' })).status?.readyReplicas === 3, 90_000, 500);
+  });
+
+  afterAll(async () => {
+    svc?.kill('SIGTERM');
+    await svc?.exited;
+    await cp?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('HighPodCPU: HPA floor raised, the real HPA controller scales, kwok pods Ready, run succeeded; Event and annotation on the Deployment', async () => {
+    await post(fixture('firing-group-HighPodCPU-3-alerts.json'));
+    const run = await waitForRun('cpu-raise-hpa-floor');
+    expect({ phase: run.phase, explanation: run.decision.explanation }).toEqual({ phase: 'succeeded', explanation: expect.stringMatching(/minReplicas 3→5/) });
+
+    const hpa = await cp.admin.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ namespace: 'ci', name: 'ci-failure-agent' });
+    expect(hpa.spec?.minReplicas).toBe(5);
+    // The Deployment was scaled by the HPA controller, not by us (we patched only the HPA), and is Ready.
+    const d = await cp.admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'ci', name: 'ci-failure-agent' });
+    expect(d.spec?.replicas).toBe(5);
+    expect(d.status?.readyReplicas).toBe(5);
+    const scaledBy = (d.metadata?.managedFields ?? []).filter((f) => JSON.stringify(f.fieldsV1 ?? {}).includes('f:replicas')).map((f) => f.manager);
+    expect(scaledBy).not.toContain('autoremediator');
+
+    // kubectl describe's story: the Event on the target and the annotation.
+    const events = await cp.admin.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'ci', fieldSelector: 'involvedObject.name=ci-failure-agent' });
+    const ours = events.items.filter((e) => e.source?.component === 'autoremediator' || e.reportingComponent === 'autoremediator');
+    expect(ours.map((e) => e.message).join('\n')).toContain(run.id);
+    const annotated = (await cp.admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'ci', name: 'ci-failure-agent' })).metadata?.annotations ?? {};
+    const hpaAnnotations = hpa.metadata?.annotations ?? {};
+    expect(annotated['autoremediator.io/last-remediation'] ?? hpaAnnotations['autoremediator.io/last-remediation']).toContain(run.id);
+  });
+
+  test('a CloudNativePG Cluster is scaled through the real CRD scale subresource', async () => {
+    const body = JSON.parse(fixture('firing-single-QueueDepthHigh.json').toString()) as { alerts: { labels: Record<string, string>; fingerprint: string }[]; commonLabels: Record<string, string>; groupLabels: Record<string, string> };
+    // The captured envelope with the database alert's labels (same shape as Alertmanager sends).
+    const labels = { alertname: 'DatabaseConnectionsHigh', cluster: 'e2e-local', namespace: 'ci', service: 'ci-failure-agent', severity: 'warning', pod: 'ci-failure-agent-db-1' };
+    body.alerts = [{ ...body.alerts[0]!, labels, fingerprint: 'c0ffee00d15ea5e1' }];
+    body.commonLabels = labels;
+    body.groupLabels = { alertname: 'DatabaseConnectionsHigh', service: 'ci-failure-agent' };
+    const custom = cp.admin.makeApiClient(CustomObjectsApi);
+    const before = (await custom.getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'ci', plural: 'clusters', name: 'ci-failure-agent-db' })) as { spec: { instances: number } };
+    await post(JSON.stringify(body));
+    let instances = before.spec.instances;
+    await waitFor('spec.instances raised', async () => {
+      const c = (await custom.getNamespacedCustomObject({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'ci', plural: 'clusters', name: 'ci-failure-agent-db' })) as { spec: { instances: number } };
+      instances = c.spec.instances;
+      return instances > before.spec.instances;
+    }, 60_000, 250);
+    expect(instances).toBe(before.spec.instances + 1);
+    const scale = (await custom.getNamespacedCustomObjectScale({ group: 'postgresql.cnpg.io', version: 'v1', namespace: 'ci', plural: 'clusters', name: 'ci-failure-agent-db' })) as { spec: { replicas: number } };
+    expect(scale.spec.replicas).toBe(instances);
+  });
+
+  test('a verb removed from the ClusterRole: the run ends failed with reason forbidden, within seconds', async () => {
+    const rbac = cp.admin.makeApiClient(RbacAuthorizationV1Api);
+    const role = await rbac.readClusterRole({ name: 'autoremediator' });
+    const without = structuredClone(role);
+    without.rules = (without.rules ?? []).map((r) => (r.resources?.includes('deployments/scale') ? { ...r, verbs: r.verbs.filter((v) => v !== 'update') } : r));
+    expect(JSON.stringify(without.rules)).not.toEqual(JSON.stringify(role.rules));
+    await rbac.replaceClusterRole({ name: 'autoremediator', body: without });
+    try {
+      const started = Date.now();
+      await post(fixture('firing-single-QueueDepthHigh.json'));
+      const run = await waitForRun('queue-add-consumers', 60_000);
+      expect({ phase: run.phase, reason: (run.result as { reason?: string } | null)?.reason ?? run.transitions.at(-1)?.note }).toEqual({ phase: 'failed', reason: expect.stringMatching(/forbidden/) });
+      expect(Date.now() - started).toBeLessThan(30_000);
+      // Nothing changed: the consumer Deployment keeps its replicas.
+      const d = await cp.admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'ci', name: 'ci-failure-agent-consumer' });
+      expect(d.metadata?.managedFields?.some((f) => f.manager === 'autoremediator')).toBe(false);
+    } finally {
+      await rbac.replaceClusterRole({ name: 'autoremediator', body: { ...role, metadata: { ...role.metadata, resourceVersion: undefined } } });
+    }
+  });
+});
