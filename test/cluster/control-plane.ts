@@ -3,6 +3,7 @@
  * etcd, kube-apiserver (RBAC on), kube-controller-manager (deployment, replicaset, HPA, service
  * account… controllers), kube-scheduler, and kwok playing the kubelets (fake nodes; pods bound by
  * the scheduler become Running and Ready). All built from their Go modules by `npm run components`.
+ * The CloudNativePG operator's part is played by cnpg-stand-in.ts (instance pods and status).
  *
  * Started, it has: certificates and a service-account key generated for this run; the real
  * CloudNativePG `Cluster` CRD and the prometheus-operator CRDs taken from their modules; the RBAC
@@ -15,19 +16,35 @@
  * its temporary folder. Nothing listens anywhere but 127.0.0.1.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { startCnpgStandIn } from './cnpg-stand-in.js';
 import { component, componentPath, componentVersion, type ComponentName } from '../helpers/components.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** What a control plane needs built; `npm run components` builds them. */
 export const CONTROL_PLANE_COMPONENTS: ComponentName[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages', 'crd-cnpg', 'crd-prometheus-operator'];
+
+/** The identity deploy/ gives the service (checked against what kustomize renders). */
+export const SERVICE_ACCOUNT = { namespace: 'autoremediator', name: 'autoremediator' };
+
+/** One request of the service's ServiceAccount, from the apiserver's audit log. */
+export interface AuditedRequest {
+  time: string;
+  verb: string;
+  apiGroup: string;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  code: number;
+}
 
 export interface ControlPlaneOptions {
   /** Apply the reference workload (default true). */
@@ -55,6 +72,8 @@ export interface ControlPlane {
   dir: string;
   /** Applies objects as the admin (server-side apply, field manager `control-plane`). */
   apply(objects: KubernetesObject[], opts?: { dryRun?: boolean }): Promise<void>;
+  /** The service's requests so far, as the apiserver audited them (completed requests, in order). */
+  requests(): AuditedRequest[];
   /** Each component's log so far (for a failing test's message). */
   logs(): string;
   stop(): Promise<void>;
@@ -182,9 +201,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const logs = () => procs.map((p) => `--- ${p.name}\n${p.out.join('').slice(-3000)}`).join('\n');
   let stopped = false;
 
+  let cnpg: { stop(): Promise<void> } | undefined;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    await cnpg?.stop();
     // Reverse order: the clients of the apiserver first, etcd last.
     for (const p of [...procs].reverse()) {
       if (p.proc.exitCode !== null || p.proc.signalCode !== null) continue;
@@ -224,6 +245,19 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const adminToken = `admin-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
     writeFileSync(join(dir, 'tokens.csv'), `${adminToken},control-plane-admin,control-plane-admin,"system:masters"\n`);
 
+    writeFileSync(
+      join(dir, 'audit-policy.yaml'),
+      [
+        'apiVersion: audit.k8s.io/v1',
+        'kind: Policy',
+        'omitStages: [RequestReceived]',
+        'rules:',
+        `  - level: Metadata`,
+        `    users: ["system:serviceaccount:${SERVICE_ACCOUNT.namespace}:${SERVICE_ACCOUNT.name}"]`,
+        '  - level: None',
+        '',
+      ].join('\n'),
+    );
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     start('etcd', [
       '--name=default',
@@ -263,6 +297,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       '--endpoint-reconciler-type=none',
       '--profiling=false',
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
+      // Every request of the service's ServiceAccount, as the sandbox logs its requests.
+      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+      `--audit-log-path=${join(dir, 'audit.log')}`,
+      '--audit-log-mode=blocking',
     ]);
     const admin = new KubeConfig();
     writeFileSync(join(dir, 'admin.kubeconfig'), kubeconfigYaml(server, join(dir, 'ca.crt'), adminToken, 'control-plane-admin'));
@@ -368,10 +406,17 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       return true;
     }, logs);
 
+    // The CloudNativePG operator's part (instances and status), played against the real API.
+    cnpg = startCnpgStandIn(admin);
+
     // The service's identity and permissions, from deploy/ as kustomize renders them.
     const rendered = kustomize('deploy/overlays/single');
     const identity = rendered.filter((o) => ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind!));
-    if (!identity.some((o) => o.kind === 'ServiceAccount')) throw new Error('deploy/overlays/single renders no ServiceAccount');
+    if (!identity.some((o) => o.kind === 'ServiceAccount' && o.metadata?.name === SERVICE_ACCOUNT.name && o.metadata.namespace === SERVICE_ACCOUNT.namespace)) {
+      throw new Error(`deploy/overlays/single renders no ServiceAccount ${SERVICE_ACCOUNT.namespace}/${SERVICE_ACCOUNT.name}`);
+    }
+    // The install's namespace is the user's to create (the chart and the overlays create none).
+    await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SERVICE_ACCOUNT.namespace } } as KubernetesObject]);
     await apply(identity);
     const sa = identity.find((o) => o.kind === 'ServiceAccount')!;
     const saNamespace = sa.metadata!.namespace!;
@@ -409,6 +454,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       admin,
       dir,
       apply,
+      requests: () => readAudit(join(dir, 'audit.log')),
       logs,
       stop,
     };
@@ -416,6 +462,33 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     await stop();
     throw err;
   }
+}
+
+interface AuditEvent {
+  stage: string;
+  verb: string;
+  objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+  stageTimestamp: string;
+}
+
+function readAudit(file: string): AuditedRequest[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as AuditEvent)
+    .filter((e) => e.stage === 'ResponseComplete')
+    .map((e) => ({
+      time: e.stageTimestamp,
+      verb: e.verb,
+      apiGroup: e.objectRef?.apiGroup ?? '',
+      ...(e.objectRef?.resource ? { resource: e.objectRef.resource } : {}),
+      ...(e.objectRef?.subresource ? { subresource: e.objectRef.subresource } : {}),
+      ...(e.objectRef?.namespace ? { namespace: e.objectRef.namespace } : {}),
+      ...(e.objectRef?.name ? { name: e.objectRef.name } : {}),
+      code: e.responseStatus?.code ?? 0,
+    }));
 }
 
 /** The version `npm run components` builds, for messages. */

@@ -107,6 +107,10 @@ describeWithComponents(CONTROL_PLANE_COMPONENTS, 'the service on a real control 
     expect(d.status?.readyReplicas).toBe(5);
     const scaledBy = (d.metadata?.managedFields ?? []).filter((f) => JSON.stringify(f.fieldsV1 ?? {}).includes('f:replicas')).map((f) => f.manager);
     expect(scaledBy).not.toContain('autoremediator');
+    // The apiserver's audit log of the ServiceAccount: one write to the HPA, none to the Deployment's replicas.
+    const writes = cp.requests().filter((r) => ['patch', 'update', 'create'].includes(r.verb) && r.resource !== 'events');
+    expect(writes.filter((r) => r.resource === 'horizontalpodautoscalers').map((r) => `${r.verb} ${r.name} ${r.code}`)).toEqual(['patch ci-failure-agent 200']);
+    expect(writes.filter((r) => r.resource === 'deployments' && r.subresource === 'scale')).toEqual([]);
 
     // kubectl describe's story: the Event on the target and the annotation.
     const events = await cp.admin.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'ci', fieldSelector: 'involvedObject.name=ci-failure-agent' });

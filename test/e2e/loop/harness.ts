@@ -19,17 +19,88 @@ import { freePort, startBinary, waitFor, type RunningBinary } from '../../helper
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 import { startCli, type CliProcess } from '../../helpers/process.js';
 import { alertmanagerE2eConfig, e2eWebhookToken, FILES } from '../../integration/alertmanager/configs.js';
-import { loadSeed, startSandboxApi, type SandboxApi, type SandboxRequest } from '../../../src/sandbox/index.js';
-import { fastRuleTable, prometheusConfig, type WorkloadOptions } from '../../../src/sandbox/workload/index.js';
+import { loadSeed, startSandboxApi, type SandboxApi } from '../../../src/sandbox/index.js';
+import type { KubeObject } from '../../../src/sandbox/types.js';
+import { fastRuleTable, prometheusConfig, type WorkloadOptions, type WorkloadSnapshot } from '../../../src/sandbox/workload/index.js';
+import { startControlPlane } from '../../cluster/control-plane.js';
+import { startWorkloadMirror } from '../../cluster/workload-mirror.js';
 
 export const LOOP_BINARIES = { prometheus: 'prometheus', 'prometheus-alertmanager': 'prometheus-alertmanager' };
 export const ADMIN_TOKEN = 'e2e-loop-admin-token-5d1b7c90';
 /** Where each scenario leaves its timeline and measurements. */
 export const RESULTS_DIR = join(tmpdir(), 'autoremediator-e2e-loop');
 
+/** A request the API server answered, as its own log has it (the sandbox's, or a real apiserver's audit log). */
+export interface LoopRequest {
+  time: string;
+  verb: string;
+  resource?: string;
+  subresource?: string;
+  name?: string;
+  code: number;
+}
+
+/**
+ * The cluster under a loop: the sandbox, or a real control plane (kube-apiserver, controllers,
+ * kwok) with the workload's metrics simulated from its live objects (test/cluster/).
+ */
+export interface LoopCluster {
+  kind: 'sandbox' | 'control-plane';
+  /** Serves the workload's metrics (scraped by Prometheus) and /sandbox/load. */
+  url: string;
+  workload: { snapshot(): WorkloadSnapshot };
+  /** The latest copy of an object of the workload. */
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** What the service asked of the API server, in order. */
+  requests(): readonly LoopRequest[];
+  /** How the service reaches the API server. */
+  serviceEnv: Record<string, string>;
+  close(): Promise<void>;
+}
+
+async function sandboxCluster(workload: WorkloadOptions | undefined): Promise<{ cluster: LoopCluster; sandbox: SandboxApi }> {
+  const sandbox = await startSandboxApi({ seed: loadSeed(), readyDelayMs: 1000, tickMs: 50, ...(workload ? { workload } : {}) });
+  return {
+    sandbox,
+    cluster: {
+      kind: 'sandbox',
+      url: sandbox.url,
+      workload: sandbox.workload,
+      get: (a, k, ns, n) => sandbox.get(a, k, ns, n),
+      requests: () => sandbox.requests,
+      serviceEnv: { KUBE_API_URL: sandbox.url },
+      close: () => sandbox.close(),
+    },
+  };
+}
+
+async function controlPlaneCluster(workload: WorkloadOptions | undefined): Promise<LoopCluster> {
+  const cp = await startControlPlane();
+  try {
+    const mirror = await startWorkloadMirror(cp.admin, workload ? { workload } : {});
+    return {
+      kind: 'control-plane',
+      url: mirror.url,
+      workload: mirror.workload,
+      get: (a, k, ns, n) => mirror.get(a, k, ns, n),
+      requests: () => cp.requests(),
+      serviceEnv: { KUBECONFIG: cp.kubeconfig },
+      async close() {
+        await mirror.close();
+        await cp.stop();
+      },
+    };
+  } catch (err) {
+    await cp.stop();
+    throw err;
+  }
+}
+
 export interface LoopOptions {
   /** Scenario name: the results file is `<name>.json`. */
   name: string;
+  /** Where the workload runs: the sandbox (default) or a real control plane. */
+  on?: LoopCluster['kind'];
   /** Two clustered Alertmanager peers instead of one. */
   haPeers?: boolean;
   /** Extra environment for the service. */
@@ -119,7 +190,9 @@ export class Loop {
   constructor(
     readonly name: string,
     readonly dir: string,
-    readonly sandbox: SandboxApi,
+    readonly cluster: LoopCluster,
+    /** The sandbox itself, when the loop runs on it (to change objects behind the service's back). */
+    readonly sandbox: SandboxApi | undefined,
     readonly prometheus: RunningBinary,
     readonly alertmanagers: RunningBinary[],
     readonly service: { cli: CliProcess; url: string },
@@ -160,27 +233,27 @@ export class Loop {
 
   /** Sets the load (POST /sandbox/load, as a person or the demo would). */
   async load(body: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`${this.sandbox.url}/sandbox/load`, { method: 'POST', body: JSON.stringify(body) });
+    const res = await fetch(`${this.cluster.url}/sandbox/load`, { method: 'POST', body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`POST /sandbox/load: ${res.status} ${await res.text()}`);
     this.note('load', `load set: ${JSON.stringify(body)}`);
   }
 
   replicas(kind: 'Deployment', name: string): { spec: number; ready: number } {
-    const d = this.sandbox.get('apps/v1', kind, 'ci', name);
+    const d = this.cluster.get('apps/v1', kind, 'ci', name);
     const spec = (d?.spec as { replicas?: number } | undefined)?.replicas ?? 0;
     const ready = (d?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
     return { spec, ready };
   }
 
   hpa(): { min: number; max: number } {
-    const h = this.sandbox.get('autoscaling/v2', 'HorizontalPodAutoscaler', 'ci', 'ci-failure-agent');
+    const h = this.cluster.get('autoscaling/v2', 'HorizontalPodAutoscaler', 'ci', 'ci-failure-agent');
     const spec = h?.spec as { minReplicas: number; maxReplicas: number };
     return { min: spec.minReplicas, max: spec.maxReplicas };
   }
 
   /** Writes to the API server (what the service changed), in order. */
-  writes(): SandboxRequest[] {
-    return this.sandbox.requests.filter((r) => ['patch', 'update', 'create', 'delete'].includes(r.verb) && r.resource !== 'events' && r.resource !== 'leases');
+  writes(): LoopRequest[] {
+    return this.cluster.requests().filter((r) => ['patch', 'update', 'create', 'delete'].includes(r.verb) && r.resource !== 'events' && r.resource !== 'leases');
   }
 
   /** Polls every part and records each change as a timeline line. */
@@ -198,7 +271,7 @@ export class Loop {
   }
 
   private async observe(): Promise<void> {
-    const w = this.sandbox.workload.snapshot();
+    const w = this.cluster.workload.snapshot();
     const load = `rps ${Math.round(w.load.rps)}, messages ${Math.round(w.load.messagesPerSecond)}/s`;
     if (load !== this.seen.load) {
       this.seen.load = load;
@@ -244,7 +317,7 @@ export class Loop {
     const alert = await this.admin<{ alert: StoredAlertView }>(`/api/v1/alerts/${rem.alertId}`);
     const first = rem.transitions.find((t) => t.to === 'planned')!;
     const applying = rem.transitions.find((t) => t.to === 'applying')!;
-    const request = this.sandbox.requests.find(
+    const request = this.cluster.requests().find(
       (r) => (r.verb === 'patch' || r.verb === 'update') && r.resource === write.resource && r.name === write.name && Date.parse(r.time) >= Date.parse(applying.at),
     );
     if (!request) throw new Error(`no ${write.resource} write to ${write.name} after ${applying.at}`);
@@ -349,7 +422,7 @@ export class Loop {
     await this.service.cli.exited;
     await this.prometheus.stop();
     for (const am of this.alertmanagers) await am.stop();
-    await this.sandbox.close();
+    await this.cluster.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -405,8 +478,11 @@ export async function startLoop(opts: LoopOptions): Promise<Loop> {
   const dir = mkdtempSync(join(tmpdir(), `e2e-loop-${opts.name}-`));
   const stops: Array<() => Promise<void>> = [];
   try {
-    const sandbox = await startSandboxApi({ seed: loadSeed(), readyDelayMs: 1000, tickMs: 50, ...(opts.workload ? { workload: opts.workload } : {}) });
-    stops.push(() => sandbox.close());
+    let sandbox: SandboxApi | undefined;
+    let cluster: LoopCluster;
+    if (opts.on === 'control-plane') cluster = await controlPlaneCluster(opts.workload);
+    else ({ cluster, sandbox } = await sandboxCluster(opts.workload));
+    stops.push(() => cluster.close());
 
     const rulesDir = join(dir, 'rules');
     mkdirSync(rulesDir);
@@ -416,7 +492,7 @@ export async function startLoop(opts: LoopOptions): Promise<Loop> {
     const cli = startCli(['serve'], {
       PORT: '0',
       HOST: '127.0.0.1',
-      KUBE_API_URL: sandbox.url,
+      ...cluster.serviceEnv,
       PROMETHEUS_URL: `http://127.0.0.1:${promPort}`,
       WEBHOOK_TOKEN: e2eWebhookToken(),
       ADMIN_TOKEN,
@@ -460,7 +536,7 @@ export async function startLoop(opts: LoopOptions): Promise<Loop> {
       ],
       {
         'prometheus.yml': prometheusConfig({
-          sandbox: sandbox.url.replace(/^http:\/\//, ''),
+          sandbox: cluster.url.replace(/^http:\/\//, ''),
           alertmanagers: alertmanagers.map((a) => `127.0.0.1:${a.port}`),
           ruleFiles: [FILES.e2eRules],
           interval: SCRAPE_INTERVAL,
@@ -469,8 +545,8 @@ export async function startLoop(opts: LoopOptions): Promise<Loop> {
       },
       '/-/ready',
     );
-    const loop = new Loop(opts.name, dir, sandbox, prometheus, alertmanagers, { cli, url: serviceUrl });
-    loop.note('note', `loop up: sandbox ${sandbox.url}, service ${serviceUrl}, Prometheus ${prometheus.url}, Alertmanager ${alertmanagers.map((a) => a.url).join(' + ')}`);
+    const loop = new Loop(opts.name, dir, cluster, sandbox, prometheus, alertmanagers, { cli, url: serviceUrl });
+    loop.note('note', `loop up: ${cluster.kind} (workload ${cluster.url}), service ${serviceUrl}, Prometheus ${prometheus.url}, Alertmanager ${alertmanagers.map((a) => a.url).join(' + ')}`);
     return loop;
   } catch (err) {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -5,17 +5,20 @@
  * Prometheus passes → the alert resolves → restore steps the floor back.
  */
 import { describeWithBinaries, waitFor } from '../../helpers/binaries.js';
-import { LOOP_BINARIES, startLoop, type Loop } from './harness.js';
+import { describeWithComponents } from '../../helpers/components.js';
+import { CONTROL_PLANE_COMPONENTS } from '../../cluster/control-plane.js';
+import { LOOP_BINARIES, startLoop, type Loop, type LoopCluster } from './harness.js';
 
 const CPU_PER_POD = 'max(avg by (pod_name) (rate(container_cpu_usage_seconds_total{namespace="ci",pod_name=~"ci-failure-agent-[a-z0-9]+-[a-z0-9]{5}",container_name!="",container_name!="POD"}[5s])))';
 
-describeWithBinaries(LOOP_BINARIES, 'loop: HighPodCPU raises the HPA floor, validated and restored', () => {
+/** The same scenario on the sandbox and on a real control plane (the real HPA controller scales; kwok's pods become Ready). */
+const scenario = (on: LoopCluster['kind']) => () => {
   let loop: Loop;
 
   beforeAll(async () => {
-    loop = await startLoop({ name: 'high-cpu' });
+    loop = await startLoop({ name: on === 'sandbox' ? 'high-cpu' : 'high-cpu-control-plane', on });
     loop.startWatching();
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await loop?.close();
@@ -77,4 +80,9 @@ describeWithBinaries(LOOP_BINARIES, 'loop: HighPodCPU raises the HPA floor, vali
       throw err;
     }
   }, 240_000);
+};
+
+describeWithBinaries(LOOP_BINARIES, 'loop: HighPodCPU raises the HPA floor, validated and restored', scenario('sandbox'));
+describeWithBinaries(LOOP_BINARIES, 'loop on a real control plane', () => {
+  describeWithComponents(CONTROL_PLANE_COMPONENTS, 'HighPodCPU raises the HPA floor, the real HPA controller scales, validated and restored', scenario('control-plane'));
 });

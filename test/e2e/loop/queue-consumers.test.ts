@@ -25,8 +25,8 @@ describeWithBinaries(LOOP_BINARIES, 'loop: QueueDepthHigh scales the consumers o
   test('the backlog grows → consumers 7 → 12 (the cap, not 14) → the backlog drains → validated → resolved', async () => {
     try {
       // Given: 7 consumers (150 messages/s each: 1050/s) keeping up with 100 messages/s.
-      const consumer = loop.sandbox.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent-consumer')!;
-      loop.sandbox.put({ ...consumer, spec: { ...consumer.spec, replicas: 7 } });
+      const consumer = loop.sandbox!.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent-consumer')!;
+      loop.sandbox!.put({ ...consumer, spec: { ...consumer.spec, replicas: 7 } });
       await waitFor('7 ready consumers', () => Promise.resolve(loop.replicas('Deployment', 'ci-failure-agent-consumer').ready === 7), 30_000);
       await waitFor('the first scrapes', async () => (await loop.query(QUEUE)) === 0, 30_000, 200);
 
