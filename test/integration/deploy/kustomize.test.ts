@@ -220,6 +220,15 @@ describeWithBinaries({ [PRIMARY]: 'kubernetes-client' }, 'deploy/: kustomize bui
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+    test('observability alone, with the `release` label kube-prometheus-stack selects on: both objects carry it, the monitor still selects the Service', async () => {
+      const own = join(dir, 'observability');
+      mkdirSync(own);
+      writeFileSync(join(own, 'kustomization.yaml'), `namespace: ${OTHER}\ncommonLabels:\n  release: kube-prometheus-stack\nbases:\n  - ${relative(own, join(DEPLOY_DIR, BUILDS.observability))}\n`);
+      const objects = await kustomize(kubectl, own);
+      for (const kind of ['ServiceMonitor', 'PrometheusRule']) expect({ kind, release: one(objects, kind).metadata.labels?.release }).toEqual({ kind, release: 'kube-prometheus-stack' });
+      expect(selects(one(objects, 'ServiceMonitor').spec.selector, one(built.single, 'Service', 'autoremediator').metadata.labels!)).toBe(true);
+    });
+
     test.each(['single', 'ha'] as const)('%s: every namespaced object moves, the ClusterRoleBinding\'s subject with them; no Namespace is created or relabelled', (b) => {
       for (const o of built[b]) {
         const id = `${o.kind}/${o.metadata.name}`;
