@@ -1,22 +1,24 @@
 #!/usr/bin/env sh
-# Refresh deploy/base/rules/ from the repository's rules/ and the file list of the
-# `autoremediator-rules` configMapGenerator in deploy/base/kustomization.yaml.
-# kustomize may not read files outside the kustomization's directory, hence the copy; the test
-# test/integration/deploy checks that the two agree byte for byte.
+# Refresh deploy/base/rules/ and the Helm chart's files/rules/ from the repository's rules/, and
+# the file list of the `autoremediator-rules` configMapGenerator in deploy/base/kustomization.yaml.
+# Neither kustomize nor Helm may read files outside their directory, hence the copies; the tests
+# in test/integration/deploy check that the three agree byte for byte.
 # Usage: deploy/sync-rules.sh   (from anywhere; no arguments)
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/rules"
 dst="$root/deploy/base/rules"
+chart="$root/deploy/helm/autoremediator/files/rules"
 kustomization="$root/deploy/base/kustomization.yaml"
 
-mkdir -p "$dst"
-rm -f "$dst"/*.yaml "$dst"/*.yml
+mkdir -p "$dst" "$chart"
+rm -f "$dst"/*.yaml "$dst"/*.yml "$chart"/*.yaml "$chart"/*.yml
 found=0
 for f in "$src"/*.yaml "$src"/*.yml; do
   [ -f "$f" ] || continue
   cp "$f" "$dst/"
+  cp "$f" "$chart/"
   found=1
 done
 [ "$found" = 1 ] || { echo "sync-rules: no *.yaml or *.yml in $src" >&2; exit 1; }
@@ -35,4 +37,4 @@ awk -v list="$list" '
 grep -q '# END rules' "$list.new" || { echo "sync-rules: markers missing in $kustomization" >&2; exit 1; }
 cat "$list.new" >"$kustomization"
 
-echo "sync-rules: $(wc -l <"$list" | tr -d ' ') file(s) copied to deploy/base/rules/"
+echo "sync-rules: $(wc -l <"$list" | tr -d ' ') file(s) copied to deploy/base/rules/ and deploy/helm/autoremediator/files/rules/"

@@ -52,7 +52,8 @@ const stages = parseDockerfile(dockerfile);
 const runtime = stages.at(-1)!;
 const build = stages.find((s) => s.name === 'build')!;
 const all = stages.flatMap((s) => s.body);
-const deployment = readObjects(join(REPO_ROOT, 'deploy', 'base', 'deployment.yaml'))[0]!;
+// The Deployment as installed (the kustomize rendering of the Helm chart; the chart's defaults).
+const deployment = readObjects(join(REPO_ROOT, 'deploy', 'overlays', 'single', 'autoremediator.yaml')).find((o) => o.kind === 'Deployment')!;
 
 describe('Dockerfile', () => {
   test('multi-stage on node:20-bookworm-slim: a builder stage and a separate runtime stage', () => {

@@ -2,9 +2,12 @@
  * What `kubectl apply -k` would send: the base and both overlays built with the kubectl binary
  * (KUBECTL, or `kubectl` on the PATH), and, where installed, with every other kubectl here too,
  * since kubectl ≤ 1.20 embeds kustomize v2.0.3 with older syntax and newer ones kustomize v5.
+ * Then the same under a kustomization of a user's own that moves everything to another
+ * namespace: the binding's subject and the ServiceMonitor follow, and no Namespace is relabelled.
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describeWithBinaries, which } from '../../helpers/binaries.js';
 import { CRD_KINDS, DEPLOY_DIR, kustomize, one, repoRuleFiles, schemaProblems, typeKey, type K8sObject } from './manifests.js';
 
@@ -21,7 +24,8 @@ const KUBECTLS = (() => {
   });
 })();
 const NAMESPACE = 'autoremediator';
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+const CLUSTER_SCOPED = new Set(['ClusterRole', 'ClusterRoleBinding']);
+const SELECTOR = { 'app.kubernetes.io/name': 'autoremediator', 'app.kubernetes.io/instance': 'autoremediator' };
 const BUILDS = { base: 'base', single: 'overlays/single', ha: 'overlays/ha', observability: 'observability' } as const;
 type Build = keyof typeof BUILDS;
 
@@ -75,7 +79,11 @@ describeWithBinaries({ [PRIMARY]: 'kubernetes-client' }, 'deploy/: kustomize bui
       }
     });
 
-    test.each(['base', 'single', 'ha'] as const)('%s: shadow mode (DRY_RUN "true") and the rules ConfigMap is the rules/ folder', (b) => {
+    test.each(Object.keys(BUILDS) as Build[])('%s: no Namespace object (a namespace is never created nor relabelled)', (b) => {
+      expect(built[b].filter((o) => o.kind === 'Namespace')).toEqual([]);
+    });
+
+    test.each(['single', 'ha'] as const)('%s: shadow mode (DRY_RUN "true") and the rules ConfigMap is the rules/ folder', (b) => {
       expect(envOf(built[b], 'DRY_RUN')).toEqual({ name: 'DRY_RUN', value: 'true' });
       const rules = one(built[b], 'ConfigMap', 'autoremediator-rules');
       expect(rules.data).toEqual(repoRuleFiles());
@@ -168,26 +176,79 @@ describeWithBinaries({ [PRIMARY]: 'kubernetes-client' }, 'deploy/: kustomize bui
       expect(envOf(built.ha, 'DATABASE_URL')).toEqual({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'autoremediator', key: 'database-url' } } });
       expect(readFileSync(join(DEPLOY_DIR, 'base', 'secret.example.yaml'), 'utf8')).toMatch(/database-url: postgres(ql)?:\/\//);
       expect(built.ha.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
-      expect(one(built.ha, 'PodDisruptionBudget').spec).toEqual({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'autoremediator' } } });
+      expect(one(built.ha, 'PodDisruptionBudget').spec).toEqual({ minAvailable: 1, selector: { matchLabels: SELECTOR } });
       // locks live in PostgreSQL: the replicas need no Lease, so no Role beyond the base's ClusterRole
       expect(built.ha.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toEqual([]);
-      expect(one(built.ha, 'ClusterRole').rules).toEqual(one(built.base, 'ClusterRole').rules);
+      expect(one(built.ha, 'ClusterRole').rules).toEqual(one(built.single, 'ClusterRole').rules);
     });
 
-    test('base: chooses no store (an overlay does)', () => {
-      expect(envOf(built.base, 'DATABASE_URL')).toBeUndefined();
-      expect(one(built.base, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
+    test('base: only the rule table (the overlays are renderings of the chart)', () => {
+      expect(built.base.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ConfigMap/autoremediator-rules']);
+      expect(one(built.single, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
     });
 
     test('observability: the ServiceMonitor scrapes the Service port `http`; the dashboard ConfigMap is the JSON file', () => {
       const sm = one(built.observability, 'ServiceMonitor');
       const svc = one(built.single, 'Service', 'autoremediator');
       expect(selects(sm.spec.selector, svc.metadata.labels!)).toBe(true);
-      expect(sm.spec.namespaceSelector).toEqual({ matchNames: [svc.metadata.namespace] });
+      // No namespaceSelector: the monitor selects Services in its own namespace, the Service's.
+      expect(sm.spec.namespaceSelector).toBeUndefined();
+      expect(sm.metadata.namespace).toBe(svc.metadata.namespace);
       expect(sm.spec.endpoints.map((e: { port: string; path: string }) => [e.port, e.path])).toEqual([[svc.spec.ports[0].name, '/metrics']]);
       const dashboard = one(built.observability, 'ConfigMap', 'autoremediator-dashboard');
       expect(dashboard.metadata.labels?.grafana_dashboard).toBe('1');
       expect(dashboard.data).toEqual({ 'grafana-dashboard.json': readFileSync(join(DEPLOY_DIR, 'observability', 'grafana-dashboard.json'), 'utf8') });
+    });
+  });
+
+  describe.each(KUBECTLS)('%s kustomize under a `namespace:` override of a user\'s own', (kubectl) => {
+    const OTHER = 'platform-tools';
+    const built = {} as Record<'single' | 'ha', K8sObject[]>;
+    let dir: string;
+
+    beforeAll(async () => {
+      // A kustomization outside the repository, as a user keeps one, on top of an overlay and
+      // the observability objects, moving everything to another namespace.
+      dir = mkdtempSync(join(tmpdir(), 'kustomize-override-'));
+      for (const b of ['single', 'ha'] as const) {
+        const own = join(dir, b);
+        const bases = [BUILDS[b], BUILDS.observability].map((d) => relative(own, join(DEPLOY_DIR, d)));
+        mkdirSync(own);
+        writeFileSync(join(own, 'kustomization.yaml'), `namespace: ${OTHER}\nbases:\n${bases.map((p) => `  - ${p}\n`).join('')}`);
+        built[b] = await kustomize(kubectl, own);
+      }
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    test('observability alone, with the `release` label kube-prometheus-stack selects on: both objects carry it, the monitor still selects the Service', async () => {
+      const own = join(dir, 'observability');
+      mkdirSync(own);
+      writeFileSync(join(own, 'kustomization.yaml'), `namespace: ${OTHER}\ncommonLabels:\n  release: kube-prometheus-stack\nbases:\n  - ${relative(own, join(DEPLOY_DIR, BUILDS.observability))}\n`);
+      const objects = await kustomize(kubectl, own);
+      for (const kind of ['ServiceMonitor', 'PrometheusRule']) expect({ kind, release: one(objects, kind).metadata.labels?.release }).toEqual({ kind, release: 'kube-prometheus-stack' });
+      expect(selects(one(objects, 'ServiceMonitor').spec.selector, one(built.single, 'Service', 'autoremediator').metadata.labels!)).toBe(true);
+    });
+
+    test.each(['single', 'ha'] as const)('%s: every namespaced object moves, the ClusterRoleBinding\'s subject with them; no Namespace is created or relabelled', (b) => {
+      for (const o of built[b]) {
+        const id = `${o.kind}/${o.metadata.name}`;
+        expect({ id, namespace: o.metadata.namespace }).toEqual({ id, namespace: CLUSTER_SCOPED.has(o.kind) ? undefined : OTHER });
+      }
+      expect(built[b].filter((o) => o.kind === 'Namespace')).toEqual([]);
+      const sa = one(built[b], 'ServiceAccount', 'autoremediator');
+      expect(one(built[b], 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: OTHER }]);
+      expect(podOf(built[b]).spec.serviceAccountName).toBe(sa.metadata.name);
+    });
+
+    test.each(['single', 'ha'] as const)('%s: the ServiceMonitor selects the Service in the new namespace; the alerts watch its job', (b) => {
+      const sm = one(built[b], 'ServiceMonitor');
+      const svc = one(built[b], 'Service', 'autoremediator');
+      expect([sm.metadata.namespace, svc.metadata.namespace]).toEqual([OTHER, OTHER]);
+      expect(sm.spec.namespaceSelector).toBeUndefined();
+      expect(selects(sm.spec.selector, svc.metadata.labels!)).toBe(true);
+      const exprs = (one(built[b], 'PrometheusRule').spec.groups as Loose[]).flatMap((g) => (g.rules as Loose[]).map((r) => r.expr as string));
+      expect(exprs).toContain(`absent(up{job="${svc.metadata.name}"})`);
+      expect(exprs.join('\n')).not.toMatch(/namespace="autoremediator"/);
     });
   });
 });

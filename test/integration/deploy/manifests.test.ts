@@ -29,6 +29,9 @@ interface Kustomization {
   [k: string]: unknown;
 }
 
+/** YAML files under deploy/, the chart's templates excepted (Go templates; helm template renders them). */
+const plainYamlFiles = () => listFiles(DEPLOY_DIR, ['.yaml', '.yml']).filter((f) => !f.startsWith(join('helm', 'autoremediator', 'templates')));
+
 const KUSTOMIZATION_DIRS = ['base', 'overlays/single', 'overlays/ha', 'observability'];
 const readKustomization = (dir: string): Kustomization => parse(readFileSync(join(DEPLOY_DIR, dir, 'kustomization.yaml'), 'utf8')) as Kustomization;
 
@@ -42,13 +45,13 @@ function sourceObjects(dir: string): K8sObject[] {
 }
 
 describe('deploy/ manifests as written', () => {
-  test('every YAML file under deploy/ parses (all documents)', () => {
-    const files = listFiles(DEPLOY_DIR, ['.yaml', '.yml']);
+  test('every YAML file under deploy/ parses (all documents; the chart templates are Go templates, not YAML)', () => {
+    const files = plainYamlFiles();
     expect(files.length).toBeGreaterThan(10);
     for (const f of files) expect(() => readObjects(join(DEPLOY_DIR, f))).not.toThrow();
   });
 
-  test.each(['base', 'overlays/single', 'overlays/ha'])('%s: every resource validates against the Kubernetes schema', (dir) => {
+  test.each(['overlays/single', 'overlays/ha'])('%s: every resource validates against the Kubernetes schema', (dir) => {
     const objects = sourceObjects(dir).filter((o) => !CRD_KINDS.has(typeKey(o)));
     expect(objects.length).toBeGreaterThan(0);
     for (const o of objects) expect({ object: `${o.kind}/${o.metadata.name}`, problems: schemaProblems(o) }).toEqual({ object: `${o.kind}/${o.metadata.name}`, problems: [] });
@@ -83,21 +86,22 @@ describe('deploy/ manifests as written', () => {
     expect(files.filter((f) => !used.has(f))).toEqual([]);
   });
 
-  test.each(['overlays/single', 'overlays/ha'])('%s: every patch names an object of its base', (dir) => {
+  test.each(['overlays/single', 'overlays/ha'])('%s: the overlay is the base (the rule table) and one rendering of the chart, unpatched', (dir) => {
     const k = readKustomization(dir);
-    const base = sourceObjects(relative(DEPLOY_DIR, join(DEPLOY_DIR, dir, k.bases![0]!)));
-    expect(k.patchesStrategicMerge?.length).toBeGreaterThan(0);
-    for (const p of k.patchesStrategicMerge ?? []) {
-      for (const patch of readObjects(join(DEPLOY_DIR, dir, p))) {
-        expect({ patch: p, target: base.some((o) => typeKey(o) === typeKey(patch) && o.metadata.name === patch.metadata.name) }).toEqual({ patch: p, target: true });
-      }
-    }
+    expect(k.bases).toEqual(['../../base']);
+    expect(k.resources).toEqual(['autoremediator.yaml']);
+    expect(k.patchesStrategicMerge).toBeUndefined();
+    expect(readFileSync(join(DEPLOY_DIR, dir, 'autoremediator.yaml'), 'utf8')).toMatch(/^# Rendered from deploy\/helm\/autoremediator with deploy\/helm\/kustomize\/\S+\.yaml by scripts\/render-deploy\.mjs\./);
   });
 
-  test('deploy/base/rules/ is the rules/ folder byte for byte, and the generator lists every file (deploy/sync-rules.sh)', () => {
+  test('no kustomization creates or labels a Namespace (a `namespace:` override would relabel the chosen one)', () => {
+    for (const dir of KUSTOMIZATION_DIRS) expect({ dir, namespaces: sourceObjects(dir).filter((o) => o.kind === 'Namespace') }).toEqual({ dir, namespaces: [] });
+  });
+
+  test.each([join('base', 'rules'), join('helm', 'autoremediator', 'files', 'rules')])('deploy/%s/ is the rules/ folder byte for byte, and the generator lists every file (deploy/sync-rules.sh)', (dir) => {
     const repo = repoRuleFiles();
     expect(Object.keys(repo).length).toBeGreaterThan(0);
-    const copyDir = join(DEPLOY_DIR, 'base', 'rules');
+    const copyDir = join(DEPLOY_DIR, dir);
     const copy = Object.fromEntries(listFiles(copyDir, ['.yaml', '.yml']).map((f) => [f, readFileSync(join(copyDir, f), 'utf8')]));
     expect(copy).toEqual(repo);
     const generator = readKustomization('base').configMapGenerator?.find((g) => g.name === 'autoremediator-rules');
@@ -107,7 +111,7 @@ describe('deploy/ manifests as written', () => {
   test('every environment variable the Deployment sets is one the service reads', () => {
     const sources = ['src/config/config.ts', 'src/notify/config.ts'].map((f) => readFileSync(join(REPO_ROOT, f), 'utf8')).join('\n');
     const deployments = KUSTOMIZATION_DIRS.flatMap((dir) => listFiles(join(DEPLOY_DIR, dir), ['.yaml']).map((f) => join(DEPLOY_DIR, dir, f)))
-      .filter((f) => !f.includes(`${join('base', 'rules')}`))
+      .filter((f) => !f.includes(`${join('base', 'rules')}`) && !f.includes('secret.example'))
       .flatMap(readObjects)
       .filter((o) => o.kind === 'Deployment');
     const containers = deployments.flatMap((d) => (d.spec?.template?.spec?.containers ?? []) as Array<{ env?: Array<{ name: string }> }>);
@@ -118,7 +122,7 @@ describe('deploy/ manifests as written', () => {
 
   test('every Secret key the manifests reference is documented in secret.example.yaml', () => {
     const example = readFileSync(join(DEPLOY_DIR, 'base', 'secret.example.yaml'), 'utf8');
-    const refs = [...listFiles(DEPLOY_DIR, ['.yaml'])]
+    const refs = plainYamlFiles()
       .map((f) => readFileSync(join(DEPLOY_DIR, f), 'utf8'))
       .flatMap((text) => [...text.matchAll(/secretKeyRef:\s*\n\s*name: (\S+)\s*\n\s*key: (\S+)/g)].map((m) => ({ secret: m[1]!, key: m[2]! })));
     expect(refs.length).toBeGreaterThanOrEqual(7);
@@ -127,8 +131,9 @@ describe('deploy/ manifests as written', () => {
   });
 });
 
-describe('deploy/base/rbac.yaml: least privilege', () => {
-  const objects = readObjects(join(DEPLOY_DIR, 'base', 'rbac.yaml'));
+describe.each(['overlays/single', 'overlays/ha'])('deploy/%s: least privilege', (dir) => {
+  const all = readObjects(join(DEPLOY_DIR, dir, 'autoremediator.yaml'));
+  const objects = all.filter((o) => o.apiVersion.startsWith('rbac.authorization.k8s.io/'));
   const role = objects.find((o) => o.kind === 'ClusterRole')!;
   const binding = objects.find((o) => o.kind === 'ClusterRoleBinding')!;
 
@@ -146,7 +151,7 @@ describe('deploy/base/rbac.yaml: least privilege', () => {
   const triples = (rules: Array<{ group: string; resources: string[]; verbs: string[] }>) =>
     rules.flatMap((r) => r.resources.flatMap((res) => r.verbs.map((v) => `${v} ${r.group || '""'} ${res}`))).sort();
 
-  test('one ClusterRole and one ClusterRoleBinding, nothing else', () => {
+  test('one ClusterRole and one ClusterRoleBinding, no other RBAC object', () => {
     expect(objects.map((o) => o.kind)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
   });
 
@@ -167,10 +172,13 @@ describe('deploy/base/rbac.yaml: least privilege', () => {
   });
 
   test('the binding gives the ClusterRole to the service account the Deployment runs as', () => {
-    const deployment = readObjects(join(DEPLOY_DIR, 'base', 'deployment.yaml'))[0]!;
-    const sa = readObjects(join(DEPLOY_DIR, 'base', 'serviceaccount.yaml'))[0]!;
+    const deployment = all.find((o) => o.kind === 'Deployment')!;
+    const sa = all.find((o) => o.kind === 'ServiceAccount')!;
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: readKustomization('base').namespace }]);
+    // The subject names the ServiceAccount's namespace as written in the file, so that kustomize
+    // (v5 too) moves it along under a `namespace:` override.
+    expect(sa.metadata.namespace).toBe(readKustomization(dir).namespace);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }]);
     expect(deployment.spec.template.spec.serviceAccountName).toBe(sa.metadata.name);
   });
 
@@ -182,6 +190,7 @@ describe('deploy/sync-rules.sh', () => {
     // A scratch copy of the layout the script expects: <root>/rules and <root>/deploy/base.
     tmp = mkdtempSync(join(tmpdir(), 'sync-rules-'));
     mkdirSync(join(tmp, 'deploy', 'base', 'rules'), { recursive: true });
+    mkdirSync(join(tmp, 'deploy', 'helm', 'autoremediator', 'files', 'rules'), { recursive: true });
     mkdirSync(join(tmp, 'rules'));
     copyFileSync(join(DEPLOY_DIR, 'sync-rules.sh'), join(tmp, 'deploy', 'sync-rules.sh'));
     copyFileSync(join(DEPLOY_DIR, 'base', 'kustomization.yaml'), join(tmp, 'deploy', 'base', 'kustomization.yaml'));
@@ -195,9 +204,12 @@ describe('deploy/sync-rules.sh', () => {
   test('copies a new rule file and lists it; drops a removed one from both', () => {
     writeFileSync(join(tmp, 'rules', 'a-extra.yml'), 'rules: []\n');
     writeFileSync(join(tmp, 'deploy', 'base', 'rules', 'stale.yaml'), 'rules: []\n');
+    writeFileSync(join(tmp, 'deploy', 'helm', 'autoremediator', 'files', 'rules', 'stale.yaml'), 'rules: []\n');
     run();
     const names = ['a-extra.yml', ...Object.keys(repoRuleFiles())].sort();
     expect(listFiles(join(tmp, 'deploy', 'base', 'rules'), ['.yaml', '.yml'])).toEqual(names);
+    expect(listFiles(join(tmp, 'deploy', 'helm', 'autoremediator', 'files', 'rules'), ['.yaml', '.yml'])).toEqual(names);
+    expect(readFileSync(join(tmp, 'deploy', 'helm', 'autoremediator', 'files', 'rules', 'a-extra.yml'), 'utf8')).toBe('rules: []\n');
     expect(readFileSync(join(tmp, 'deploy', 'base', 'rules', 'a-extra.yml'), 'utf8')).toBe('rules: []\n');
     expect(generated()).toEqual(names.map((n) => `rules/${n}`));
   });

@@ -29,7 +29,7 @@ export const RULES_DIR = join(REPO_ROOT, 'rules');
 
 /** A Kubernetes object as plain data; tests read into it freely. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: any };
+export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 
 /** Every document of a YAML file, parsed; throws naming the file on a syntax error. */
 export function parseYamlDocuments(text: string, file: string): unknown[] {
@@ -155,11 +155,51 @@ export function repoRuleFiles(): Record<string, string> {
   );
 }
 
-/** Metric names the service defines (`name: 'autoremediator_…'` in src/platform/metrics.ts), with their kind. */
+/** The files that define the service's metrics: every metrics.ts under src/ (platform, notify, …). */
+export const METRICS_FILES = listFiles(join(REPO_ROOT, 'src'), ['metrics.ts']).filter((f) => f.split('/').pop() === 'metrics.ts').map((f) => join('src', f));
+
+/** Metric names the service defines (`name: 'autoremediator_…'` in the METRICS_FILES), with their kind. */
 export function definedMetrics(): Map<string, string> {
-  const text = readFileSync(join(REPO_ROOT, 'src', 'platform', 'metrics.ts'), 'utf8');
   const out = new Map<string, string>();
-  for (const m of text.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name:\s*'(autoremediator_[a-z0-9_]+)'/g)) out.set(m[2]!, m[1]!);
+  for (const file of METRICS_FILES) {
+    const text = readFileSync(join(REPO_ROOT, file), 'utf8');
+    for (const m of text.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name:\s*'(autoremediator_[a-z0-9_]+)'/g)) out.set(m[2]!, m[1]!);
+  }
+  return out;
+}
+
+/** Volume types the "restricted" Pod Security Standard allows. */
+const RESTRICTED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+
+/**
+ * What in a pod spec the "restricted" Pod Security Standard (v1.25+) refuses, as the
+ * PodSecurity admission would name it; empty when the pod is admitted. The container-level
+ * fields fall back to the pod's securityContext where the standard allows it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function restrictedViolations(pod: Record<string, any>): string[] {
+  const out: string[] = [];
+  const psc = pod.securityContext ?? {};
+  for (const f of ['hostNetwork', 'hostPID', 'hostIPC']) if (pod[f]) out.push(`${f}: true`);
+  for (const v of pod.volumes ?? []) {
+    const type = Object.keys(v).find((k) => k !== 'name');
+    if (!type || !RESTRICTED_VOLUMES.has(type)) out.push(`volume ${v.name}: type ${type} not allowed`);
+  }
+  if (psc.runAsUser === 0) out.push('securityContext.runAsUser: 0');
+  const seccomp = (t?: string) => t === 'RuntimeDefault' || t === 'Localhost';
+  for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+    const sc = c.securityContext ?? {};
+    const at = `container ${c.name}`;
+    if (sc.privileged) out.push(`${at}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) out.push(`${at}: allowPrivilegeEscalation != false`);
+    if ((sc.runAsNonRoot ?? psc.runAsNonRoot) !== true) out.push(`${at}: runAsNonRoot != true`);
+    if (sc.runAsUser === 0) out.push(`${at}: runAsUser 0`);
+    if (!seccomp(sc.seccompProfile?.type ?? psc.seccompProfile?.type)) out.push(`${at}: seccompProfile not RuntimeDefault or Localhost`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${at}: capabilities do not drop ALL`);
+    const added = (sc.capabilities?.add ?? []).filter((a: string) => a !== 'NET_BIND_SERVICE');
+    if (added.length) out.push(`${at}: adds capabilities ${added.join(', ')}`);
+    for (const p of c.ports ?? []) if (p.hostPort) out.push(`${at}: hostPort ${p.hostPort}`);
+  }
   return out;
 }
 

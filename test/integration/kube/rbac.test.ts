@@ -1,17 +1,21 @@
 /**
- * deploy/base/rbac.yaml grants exactly what the service sends: every action kind,
- * the readiness reads of validation and resume, are run against the sandbox, and
- * the (verb, apiGroup, resource[/subresource]) triples it answered are compared
- * with the ClusterRole's rules in both directions.
+ * The RBAC of every install grants exactly what the service sends: every action kind, the
+ * readiness reads of validation and resume, are run against the sandbox, and the (verb,
+ * apiGroup, resource[/subresource]) triples it answered are compared in both directions with
+ * - the ClusterRole of the kustomize overlays (renderings of the chart, committed), and
+ * - with a real Helm, the chart rendered with rbac.scope=cluster (the ClusterRole) and with
+ *   rbac.scope=namespaces (each Role), and with rbac.cloudNativePG=false (the same minus the
+ *   postgresql.cnpg.io triples).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import type { ActDecision } from '../../../src/domain/decision.js';
 import type { TargetRef } from '../../../src/domain/target.js';
 import { actionSchema, type ActionSpec } from '../../../src/rule-table/schema.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
+import { component, describeWithComponents } from '../../helpers/components.js';
 import { startSandboxCluster, type SandboxCluster } from '../../helpers/sandbox.js';
+import { helmTemplate, valueSet } from '../deploy/chart.js';
+import { readObjects, type K8sObject } from '../deploy/manifests.js';
 
 const dep = (name: string): TargetRef => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ci', name });
 const STS: TargetRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'ci', name: 'queue-broker' };
@@ -21,13 +25,18 @@ const act = (target: TargetRef, a: ActionSpec, before: ActDecision['before'], af
   outcome: 'act', rule: 'r', target, action: a.type, before, after, explanation: 'rbac exercise', facts: {},
 });
 
-function granted(): Set<string> {
-  const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, 'deploy', 'base', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> });
-  const role = docs.find((d) => d.kind === 'ClusterRole')!;
+/** The triples a ClusterRole or Role grants, as `verb group resource[/subresource]`. */
+function granted(role: K8sObject): Set<string> {
   const out = new Set<string>();
-  for (const r of role.rules ?? []) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${v} ${g || 'core'} ${res}`);
+  for (const r of (role.rules ?? []) as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${v} ${g || 'core'} ${res}`);
   return out;
 }
+
+/** Both directions at once: what was sent and not granted, what is granted and was not sent. */
+const difference = (used: Set<string>, rbac: Set<string>) => ({
+  missing: [...used].filter((u) => !rbac.has(u)).sort(),
+  extra: [...rbac].filter((g) => !used.has(g)).sort(),
+});
 
 describe('RBAC is derived from what the service sends', () => {
   let s: SandboxCluster;
@@ -69,14 +78,47 @@ describe('RBAC is derived from what the service sends', () => {
     expect((await cluster.restore(dep('ci-failure-agent'), restart, r.ok ? r.snapshot : {}, 'x')).ok).toBe(true);
   });
 
-  test('the ClusterRole grants each triple the service sent, and nothing it did not send', () => {
-    const used = new Set(
+  const used = () =>
+    new Set(
       s.api.requests
         .filter((r) => r.resource && r.code < 400)
         .map((r) => `${r.verb} ${r.apiGroup || 'core'} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`),
     );
-    const rbac = granted();
-    expect([...used].filter((u) => !rbac.has(u)).sort()).toEqual([]);
-    expect([...rbac].filter((g) => !used.has(g)).sort()).toEqual([]);
+
+  test('every request is namespaced, in the target\'s namespace: a Role per allowed namespace can grant it', () => {
+    const resourceRequests = s.api.requests.filter((r) => r.resource);
+    expect(resourceRequests.length).toBeGreaterThan(10);
+    expect(resourceRequests.filter((r) => r.namespace !== 'ci').map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+
+  test.each(['overlays/single', 'overlays/ha'])('the ClusterRole of deploy/%s grants each triple the service sent, and nothing it did not send', (dir) => {
+    const objects = readObjects(join(REPO_ROOT, 'deploy', dir, 'autoremediator.yaml'));
+    expect(difference(used(), granted(objects.find((o) => o.kind === 'ClusterRole')!))).toEqual({ missing: [], extra: [] });
+  });
+
+  describeWithComponents(['helm'], 'the chart, rendered by Helm', () => {
+    const bin = component('helm')!;
+    const cnpg = (t: string) => t.includes(' postgresql.cnpg.io ');
+
+    test('rbac.scope=cluster: the ClusterRole grants exactly what was sent', async () => {
+      const { objects } = await helmTemplate(bin, valueSet('cluster'));
+      expect(difference(used(), granted(objects.find((o) => o.kind === 'ClusterRole')!))).toEqual({ missing: [], extra: [] });
+    });
+
+    test('rbac.scope=namespaces in release namespace platform-tools: each Role grants exactly what was sent, in each allowed namespace', async () => {
+      const v = valueSet('namespaces');
+      expect(v.namespace).toBe('platform-tools');
+      const { objects } = await helmTemplate(bin, v);
+      const roles = objects.filter((o) => o.kind === 'Role');
+      expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['ci', 'payments']);
+      for (const role of roles) expect({ ns: role.metadata.namespace, ...difference(used(), granted(role)) }).toEqual({ ns: role.metadata.namespace, missing: [], extra: [] });
+    });
+
+    test('rbac.cloudNativePG=false: the same without the postgresql.cnpg.io triples (and nothing else removed)', async () => {
+      const { objects } = await helmTemplate(bin, valueSet('namespaces'), ['rbac.cloudNativePG=false']);
+      const withoutCnpg = new Set([...used()].filter((t) => !cnpg(t)));
+      expect([...used()].some(cnpg)).toBe(true);
+      for (const role of objects.filter((o) => o.kind === 'Role')) expect(difference(withoutCnpg, granted(role))).toEqual({ missing: [], extra: [] });
+    });
   });
 });
