@@ -21,6 +21,8 @@ import { RuleTableWatcher } from './rule-table/watcher.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { ControlService } from './control/service.js';
+import { Silencer } from './silence/silencer.js';
+import { AlertmanagerHttp } from './silence/alertmanager-http.js';
 
 export interface AppDeps {
   config: Config;
@@ -107,6 +109,22 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...(notifier ? { announce: (text: string) => notifier.announce(text) } : {}),
   });
 
+  // Silences while validating: only with ALERTMANAGER_URL; each rule (or SILENCE_DURING_VALIDATION) says whether.
+  const silencer =
+    config.alertmanagerUrls.length > 0
+      ? new Silencer({
+          urls: config.alertmanagerUrls,
+          transport: new AlertmanagerHttp(),
+          globalDefault: config.silenceDuringValidation,
+          ruleLookup: (name) => rules.current().rules.find((r) => r.name === name),
+          alertLookup: (id) => store.getAlert(id),
+          store,
+          clock,
+          logger,
+          ...(notifier ? { announce: (text: string) => notifier.announce(text) } : {}),
+        })
+      : null;
+
   const instanceId = deps.instanceId ?? randomUUID();
   const engine = new Engine({
     controls,
@@ -126,7 +144,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     queueCapacity: config.limits.queueCapacity,
     concurrency: config.limits.concurrentRemediations,
     instanceId,
-    listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : [])],
+    listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : []), ...(silencer ? [silencer] : [])],
   });
 
   let accepting = true;
@@ -222,6 +240,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         });
         if (released > 0) logger.info({ released }, 'released claims on alerts not decided before the stop');
       }
+      await silencer?.drain(3000);
       await notifier?.drain(3000);
       await store.close();
     },
