@@ -57,7 +57,8 @@ export class Silencer implements RemediationListener {
 
   onTransition(e: RemediationEvent): void {
     const rem = e.remediation;
-    if (e.to === 'validating' && e.from !== 'validating') {
+    // Not restore steps: a step down that brings the alert back is exactly what people must hear.
+    if (e.to === 'validating' && e.from !== 'validating' && rem.origin !== 'restore') {
       const rule = rem.rule ? (this.deps.ruleLookup(rem.rule) ?? null) : null;
       if (!wantsSilence(rule, this.deps.globalDefault)) return;
       const p = this.create(rem, rule).catch((err: unknown) => {
