@@ -87,7 +87,7 @@ function silenceSuite(bin: () => string): void {
   afterEach(async () => {
     await t?.close();
     t = undefined;
-    await slack.close();
+    await slack?.close();
   });
 
   const start = async (urls: string[], validator: Validator): Promise<TestApp> => {
