@@ -20,6 +20,9 @@ import { startScheduler, type Job, type Scheduler } from './scheduler/scheduler.
 import { RuleTableWatcher } from './rule-table/watcher.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { ControlService } from './control/service.js';
+import { Silencer } from './silence/silencer.js';
+import { AlertmanagerHttp } from './silence/alertmanager-http.js';
 
 export interface AppDeps {
   config: Config;
@@ -96,8 +99,35 @@ export async function createApp(deps: AppDeps): Promise<App> {
       })
     : null;
 
+  const controls = new ControlService({
+    store,
+    clock,
+    logger,
+    registry: metrics.registry,
+    freezeWindows: config.freezeWindows,
+    rules: () => rules.current(),
+    ...(notifier ? { announce: (text: string) => notifier.announce(text) } : {}),
+  });
+
+  // Silences while validating: only with ALERTMANAGER_URL; each rule (or SILENCE_DURING_VALIDATION) says whether.
+  const silencer =
+    config.alertmanagerUrls.length > 0
+      ? new Silencer({
+          urls: config.alertmanagerUrls,
+          transport: new AlertmanagerHttp(),
+          globalDefault: config.silenceDuringValidation,
+          ruleLookup: (name) => rules.current().rules.find((r) => r.name === name),
+          alertLookup: (id) => store.getAlert(id),
+          store,
+          clock,
+          logger,
+          ...(notifier ? { announce: (text: string) => notifier.announce(text) } : {}),
+        })
+      : null;
+
   const instanceId = deps.instanceId ?? randomUUID();
   const engine = new Engine({
+    controls,
     store,
     rules: () => rules.current(),
     cluster: deps.cluster,
@@ -114,7 +144,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     queueCapacity: config.limits.queueCapacity,
     concurrency: config.limits.concurrentRemediations,
     instanceId,
-    listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : [])],
+    listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : []), ...(silencer ? [silencer] : [])],
   });
 
   let accepting = true;
@@ -130,10 +160,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     logger,
     metrics,
     accepting: () => accepting,
+    controls,
     readiness: async () => {
       const storeOk = await store.ping().catch(() => false);
       const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, accepting };
-      return { ready: Object.values(checks).every(Boolean), checks };
+      // What holds decisions (pauses, freeze windows): shown, never a reason to be unready.
+      const held = storeOk ? await controls.summary().catch(() => null) : null;
+      return { ready: Object.values(checks).every(Boolean), checks, ...(held ? { detail: { controls: held } } : {}) };
     },
   });
 
@@ -164,8 +197,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     {
       name: 'restore',
       schedule: config.restoreSchedule,
-      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, validator, clock, logger, dryRun: config.dryRun, instanceId }),
+      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, validator, clock, logger, dryRun: config.dryRun, instanceId, controls }),
     },
+    // The end of expired pauses, recorded and announced once across replicas; the pause gauge.
+    { name: 'controls', schedule: '*/5 * * * * *', run: () => controls.tick() },
   ];
 
   const app: App = {
@@ -185,6 +220,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await resumeJob(true);
       await sweepJob();
       metrics.breakersOpen.set((await store.listBreakers()).filter((b) => b.open).length);
+      await controls.refresh();
       app.scheduler = startScheduler(jobs, store, logger);
     },
     async stop(graceMs = 20_000) {
@@ -204,6 +240,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         });
         if (released > 0) logger.info({ released }, 'released claims on alerts not decided before the stop');
       }
+      await silencer?.drain(3000);
       await notifier?.drain(3000);
       await store.close();
     },

@@ -16,6 +16,10 @@ commands:
   replay <alertId>         re-run a recorded alert through today's rules on a running service
                            (--url URL, default http://127.0.0.1:8000; ADMIN_TOKEN from the environment;
                            --apply to act instead of a dry-run preview)
+  pause [scope] --reason T stop a running service from acting (kill switch): everything, or --namespace NS,
+                           --target NS/KIND/NAME or --rule NAME; --for 2h | --until RFC3339; --list shows pauses
+                           (--url URL, default http://127.0.0.1:8000; ADMIN_TOKEN from the environment; --actor)
+  resume [scope]           end the pauses of that scope
   sandbox                  start a simulated cluster and the service wired to it (quick start)
                            (--with-prometheus: also Prometheus and Alertmanager, with a live timeline;
                            "sandbox load --url <sandbox> --rps N" changes the simulated load)
@@ -60,6 +64,14 @@ async function main(argv: string[]): Promise<number> {
       }
       const { runReplay } = await import('./commands/replay.js');
       return runReplay(positionals[0]!, values.url, !values.apply);
+    }
+    case 'pause': {
+      const { runPause } = await import('./commands/pause.js');
+      return runPause(rest);
+    }
+    case 'resume': {
+      const { runResume } = await import('./commands/pause.js');
+      return runResume(rest);
     }
     case 'sandbox': {
       const { runSandbox } = await import('./commands/sandbox.js');

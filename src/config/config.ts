@@ -6,6 +6,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from '../platform/duration.js';
 import { slackConfigFromEnv, type SlackConfig } from '../notify/config.js';
+import { freezeWindowSchema, type FreezeWindow } from '../control/freeze.js';
 
 export const DEFAULT_PORT = 8000;
 export const DEFAULT_RULES_DIR = './rules';
@@ -117,6 +118,9 @@ const envSchema = z.object({
       return ms;
     }),
   READINESS_POLL_MS: int('READINESS_POLL_MS', 10, 60_000),
+  FREEZE_WINDOWS: z.string().optional(),
+  ALERTMANAGER_URL: z.string().optional(),
+  SILENCE_DURING_VALIDATION: bool('SILENCE_DURING_VALIDATION'),
   RESTORE_SCHEDULE: z.string().optional(),
   RESUME_SCHEDULE: z.string().optional(),
   RUN_LEASE_TTL: z
@@ -171,6 +175,53 @@ export interface Config {
   runLeaseTtlMs: number;
   /** Slack, or null when not configured. */
   slack: SlackConfig | null;
+  /** The service's freeze windows (FREEZE_WINDOWS); rules may add their own. */
+  freezeWindows: FreezeWindow[];
+  /** Alertmanager API base URLs for silences during validation (several: an HA pair, each gets the silence). */
+  alertmanagerUrls: string[];
+  /** Silence during validation for rules that do not say (`silenceDuringValidation`). */
+  silenceDuringValidation: boolean;
+}
+
+/** FREEZE_WINDOWS: a JSON array of {name, cron, duration, timeZone?}; each problem names its position and field. */
+function parseFreezeWindows(text: string | undefined, problems: string[]): FreezeWindow[] {
+  if (text === undefined || text.trim() === '') return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    problems.push(`FREEZE_WINDOWS: not JSON (${(err as Error).message}); give a JSON array like [{"name":"release-freeze","cron":"0 16 * * 5","duration":"64h","timeZone":"Europe/Berlin"}]`);
+    return [];
+  }
+  if (!Array.isArray(raw)) {
+    problems.push('FREEZE_WINDOWS: must be a JSON array of windows');
+    return [];
+  }
+  const out: FreezeWindow[] = [];
+  raw.forEach((w, i) => {
+    const r = freezeWindowSchema.safeParse(w);
+    if (r.success) out.push(r.data);
+    else for (const issue of r.error.issues) problems.push(`FREEZE_WINDOWS[${i}]${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+  });
+  const names = out.map((w) => w.name);
+  const dup = names.filter((n, i) => names.indexOf(n) !== i);
+  if (dup.length) problems.push(`FREEZE_WINDOWS: window names must be unique: ${[...new Set(dup)].join(', ')}`);
+  return out;
+}
+
+/** ALERTMANAGER_URL: comma-separated http(s) URLs. */
+function parseAlertmanagerUrls(text: string | undefined, problems: string[]): string[] {
+  const urls = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const [i, u] of urls.entries()) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(u).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) problems.push(`ALERTMANAGER_URL: entry ${i + 1} is not an http(s) URL: "${u}"`);
+  }
+  return urls.map((u) => u.replace(/\/+$/, ''));
 }
 
 export class ConfigError extends Error {
@@ -218,6 +269,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (err instanceof ConfigError) problems.push(...err.problems);
     else throw err;
   }
+  const freezeWindows = parseFreezeWindows(e.FREEZE_WINDOWS, problems);
+  const alertmanagerUrls = parseAlertmanagerUrls(e.ALERTMANAGER_URL, problems);
+  if (e.SILENCE_DURING_VALIDATION === true && alertmanagerUrls.length === 0) problems.push('SILENCE_DURING_VALIDATION=true needs ALERTMANAGER_URL (where to create the silences)');
   if (problems.length) throw new ConfigError(problems);
   return {
     port: e.PORT ?? DEFAULT_PORT,
@@ -253,5 +307,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     resumeSchedule: e.RESUME_SCHEDULE ?? '*/10 * * * * *',
     runLeaseTtlMs: e.RUN_LEASE_TTL ?? 30_000,
     slack,
+    freezeWindows,
+    alertmanagerUrls,
+    silenceDuringValidation: e.SILENCE_DURING_VALIDATION ?? false,
   };
 }

@@ -9,6 +9,8 @@ export const SKIP_REASONS = [
   'no-match', // no rule matched the alert
   'disabled', // the rule is disabled
   'resolved', // the alert is resolved: nothing to scale out (restore is separate)
+  'paused', // a person paused autoremediator for this rule, target, namespace or everything (POST /api/v1/pause)
+  'frozen', // a freeze window (FREEZE_WINDOWS or the rule's `freeze`) is in force
   'duplicate', // the same alert (fingerprint + startsAt + status) was already decided
   'template-missing-label', // the target template names a label/annotation the alert lacks
   'template-invalid-value', // a rendered target field is not a valid Kubernetes name (a label cannot steer the target)

@@ -10,13 +10,14 @@ import { apiRouter, type ApiDeps } from './api.js';
 import { requireAuth } from './auth.js';
 import { errorHandler, HttpError } from './errors.js';
 import { intakeRouter, type IntakeDeps } from './intake.js';
+import { controlRouter, type ControlApiDeps } from './control-api.js';
 
-export interface HttpDeps extends Omit<IntakeDeps, 'limits' | 'accepting'>, Omit<ApiDeps, 'limits' | 'publicUrl'> {
+export interface HttpDeps extends Omit<IntakeDeps, 'limits' | 'accepting'>, Omit<ApiDeps, 'limits' | 'publicUrl'>, Partial<ControlApiDeps> {
   config: Pick<Config, 'auth' | 'limits' | 'publicUrl'>;
   logger: Logger;
   metrics: Metrics;
   /** Ready to take traffic: rules loaded, store open, not draining. */
-  readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean>; detail?: Record<string, unknown> }>;
   accepting: () => boolean;
 }
 
@@ -55,6 +56,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
 
   app.use(intakeRouter({ ...deps, limits }, webhookAuth));
+  if (deps.controls) app.use(controlRouter({ controls: deps.controls }, adminAuth, limits.maxBodyBytes));
   app.use(apiRouter({ ...deps, limits, publicUrl: config.publicUrl }, adminAuth));
 
   app.use((req, _res, next) => {

@@ -12,6 +12,7 @@ import type { ActionSpec } from '../rule-table/schema.js';
 import type { ActionRecord } from '../store/store.js';
 import { formatDuration } from '../platform/duration.js';
 import { planChange, type ChangePlan } from './changes.js';
+import { holdVerdict, type Controls } from '../control/hold.js';
 
 /** Phases in which a run still holds its target. */
 const ACTIVE_PHASES: ReadonlySet<string> = new Set(['planned', 'applying', 'validating', 'rolling_back']);
@@ -52,6 +53,8 @@ export interface PlanInput {
   breakerOpen: boolean;
   now: Date;
   settings: PlannerSettings;
+  /** Pauses and freeze windows (src/control); absent: none. */
+  controls?: Controls;
 }
 
 /** How far back the history must reach for one decision. */
@@ -100,7 +103,7 @@ function skipper(rule: Rule, target: TargetRef, action: ActionSpec) {
 
 /**
  * The skips that do not depend on the target's live state: disabled, resolved,
- * outside the allowed namespaces, breaker open, cooldown, another run in progress.
+ * paused, frozen, outside the allowed namespaces, breaker open, cooldown, another run in progress.
  * The engine asks this before it reads the cluster, so an alert storm on one target
  * costs the API server one read per action, not one per alert. decide() asks it first
  * too, so both give the same answer in the same order.
@@ -115,6 +118,9 @@ export function precheck(input: PrecheckInput): SkipDecision | null {
     const restore = rule.restore ? ` Restore toward the pre-action state is considered after it stays resolved for ${formatDuration(rule.restore.after)}.` : '';
     return skip('resolved', `${alertName(alert)} is resolved; rule ${rule.name} only acts on firing alerts.${restore}`);
   }
+  // People's controls come before every automatic reason: "who stopped it, until when" is the answer on call needs.
+  const held = input.controls ? holdVerdict(input.controls, { rule, target }, now) : null;
+  if (held) return skip(held.reason, held.explanation, held.facts);
   if (!namespaceAllowed(target.namespace, settings.allowedNamespaces)) {
     const allowed = settings.allowedNamespaces === '*' ? 'any' : settings.allowedNamespaces.join(', ') || 'none (ALLOWED_NAMESPACES is empty)';
     return skip('outside-allowed-namespaces', `Target ${key} is in namespace "${target.namespace}", which autoremediator may not change (allowed: ${allowed}).`, {

@@ -22,6 +22,7 @@ import { renderRule } from './render.js';
 import { actionOf, MANUAL_ROLLBACK, Runner, type BreakerPolicy, type RemediationListener, type Validator } from './runner.js';
 import { snapshotFromDecision, stateShows } from './resume.js';
 import { HttpError } from '../http/errors.js';
+import type { Controls } from '../control/hold.js';
 
 export interface EngineDeps {
   store: Store;
@@ -39,6 +40,8 @@ export interface EngineDeps {
   listeners?: RemediationListener[];
   breaker: BreakerPolicy;
   onBreakerOpen?: (targetKey: string, reason: string) => void;
+  /** Pauses and freeze windows (src/control/service.ts), read for every decision; absent: none. */
+  controls?: { current(): Promise<Controls> };
 }
 
 /** An alert as the engine decides it: stored, or posted to replay. */
@@ -217,7 +220,7 @@ export class Engine {
     const since = new Date(now.getTime() - historyWindowMs(rule, settings));
     // This target's history only: the budgets are counted by the store (below), so a decision
     // does not read every action of the window.
-    const [history, breaker] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.getBreaker(key)]);
+    const [history, breaker, controls] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.getBreaker(key), this.deps.controls?.current()]);
     const input: PrecheckInput = {
       alert,
       rule,
@@ -226,6 +229,7 @@ export class Engine {
       history,
       breakerOpen: breaker?.open ?? false,
       now,
+      ...(controls ? { controls } : {}),
       settings: opts.dryRun ? { ...settings, dryRun: true } : settings,
     };
     // What can be decided without the cluster is decided without it: a target outside the allowed

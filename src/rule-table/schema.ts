@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../platform/duration.js';
+import { freezeWindowSchema } from '../control/freeze.js';
 
 /** A Prometheus-style duration string, parsed to milliseconds. */
 export const durationSchema = z.string().transform((text, ctx) => {
@@ -158,6 +159,10 @@ export const ruleSchema = z.strictObject({
   validate: validateSchema.optional(),
   restore: restoreSchema.optional(),
   notify: notifySchema.default({ verbosity: 'quiet' }),
+  /** Freeze windows of this rule (besides FREEZE_WINDOWS): its decisions are skips `frozen` while one is in force. */
+  freeze: z.array(freezeWindowSchema).optional(),
+  /** Silence the alert in Alertmanager while a run validates; unset: SILENCE_DURING_VALIDATION decides. */
+  silenceDuringValidation: z.boolean().optional(),
 });
 
 export const ruleFileSchema = z.strictObject({

@@ -14,6 +14,7 @@ import { formatDuration } from '../platform/duration.js';
 import { planRestore } from '../planner/restore.js';
 import { actionOf, type Runner, type Validator } from '../remediation/runner.js';
 import type { Store } from '../store/store.js';
+import { holdVerdict, type Controls } from '../control/hold.js';
 
 export interface RestoreJobDeps {
   store: Store;
@@ -27,6 +28,8 @@ export interface RestoreJobDeps {
   dryRun: boolean;
   /** This process: the step-down run is leased to it when recorded, so no other replica's resume takes it over. */
   instanceId?: string;
+  /** Pauses and freeze windows: a held target takes no restore step. */
+  controls?: { current(): Promise<Controls> };
 }
 
 const ACTIVE = new Set(['planned', 'applying', 'validating', 'rolling_back']);
@@ -75,6 +78,12 @@ async function restoreTarget(deps: RestoreJobDeps, rule: Rule, key: string, runs
   const now = clock.now();
   const gate = await resolvedLongEnough(store, runs, restore.after, now);
   if (!gate.ok) return 0;
+  // A pause or a freeze window stops restore steps too (the same verdict as for decisions).
+  const held = deps.controls ? holdVerdict(await deps.controls.current(), { rule, target: runs[0]!.target }, now) : null;
+  if (held) {
+    deps.logger.info({ rule: rule.name, target: key, reason: held.reason, facts: held.facts }, `restore step of ${key} held: ${held.explanation}`);
+    return 0;
+  }
   // The floor is the state before the first action of the episode: the oldest run's snapshot.
   const oldest = runs.reduce((a, b) => (a.createdAt <= b.createdAt ? a : b));
   const action = actionOf(oldest);

@@ -9,6 +9,8 @@ import type { TargetRef } from '../domain/target.js';
 import { decodeCursor, toPage } from './cursor.js';
 import { assertLimit, mergeResult, remediationColumns, SqlConditions, storedEndsAt } from './derive.js';
 import { newId } from './ids.js';
+import { scopeKey, type NewPause, type Pause } from '../control/pause.js';
+import { toPause, type PauseRecord } from './pause-rows.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { pendingMigrations } from './migrations/migration.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.js';
@@ -457,6 +459,32 @@ export class PostgresStore implements Store {
   async listBreakers(): Promise<Breaker[]> {
     const { rows } = await this.pool.query<BreakerRow>('SELECT * FROM breakers ORDER BY open DESC, opened_at DESC, target_key');
     return rows.map(toBreaker);
+  }
+
+  async createPause(p: NewPause): Promise<Pause> {
+    const id = newId(p.at.getTime());
+    const key = scopeKey(p.subject);
+    await this.pool.query('INSERT INTO pauses (id, scope_key, actor, reason, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)', [id, key, p.actor, p.reason, p.at, p.expiresAt]);
+    return { ...p, id, scopeKey: key, endedAt: null, endedBy: null };
+  }
+
+  async listActivePauses(now: Date): Promise<Pause[]> {
+    const { rows } = await this.pool.query<PauseRecord>('SELECT * FROM pauses WHERE ended_at IS NULL AND (expires_at IS NULL OR expires_at > $1) ORDER BY created_at, id', [now]);
+    return rows.map(toPause);
+  }
+
+  async endPauses(key: string, by: string, at: Date): Promise<Pause[]> {
+    const { rows } = await this.pool.query<PauseRecord>(
+      'UPDATE pauses SET ended_at = $1, ended_by = $2 WHERE scope_key = $3 AND ended_at IS NULL AND (expires_at IS NULL OR expires_at > $1) RETURNING *',
+      [at, by, key],
+    );
+    return rows.map(toPause);
+  }
+
+  async expirePauses(now: Date): Promise<Pause[]> {
+    // One UPDATE: a row is ended by exactly one replica's statement, which alone gets it back.
+    const { rows } = await this.pool.query<PauseRecord>("UPDATE pauses SET ended_at = expires_at, ended_by = 'expiry' WHERE ended_at IS NULL AND expires_at <= $1 RETURNING *", [now]);
+    return rows.map(toPause);
   }
 
   /**

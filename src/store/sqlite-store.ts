@@ -10,6 +10,8 @@ import type { TargetRef } from '../domain/target.js';
 import { decodeCursor, toPage } from './cursor.js';
 import { assertLimit, mergeResult, remediationColumns, SqlConditions, storedEndsAt } from './derive.js';
 import { newId } from './ids.js';
+import { scopeKey, type NewPause, type Pause } from '../control/pause.js';
+import { toPause, type PauseRecord } from './pause-rows.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { pendingMigrations } from './migrations/migration.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
@@ -620,6 +622,36 @@ export class SqliteStore implements Store {
     return this.sync(() => this.all<BreakerRow>('SELECT * FROM breakers ORDER BY open DESC, opened_at DESC, target_key').map(toBreaker));
   }
 
+  createPause(p: NewPause): Promise<Pause> {
+    const id = newId(p.at.getTime());
+    const key = scopeKey(p.subject);
+    return this.write(() => {
+      this.run('INSERT INTO pauses (id, scope_key, actor, reason, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', id, key, p.actor, p.reason, p.at.getTime(), p.expiresAt?.getTime() ?? null);
+      return { ...p, id, scopeKey: key, endedAt: null, endedBy: null };
+    });
+  }
+
+  listActivePauses(now: Date): Promise<Pause[]> {
+    return this.sync(() =>
+      this.all<SqlitePauseRow>('SELECT * FROM pauses WHERE ended_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at, id', now.getTime()).map(fromSqlitePause),
+    );
+  }
+
+  endPauses(key: string, by: string, at: Date): Promise<Pause[]> {
+    return this.write(() =>
+      this.all<SqlitePauseRow>(
+        'UPDATE pauses SET ended_at = ?, ended_by = ? WHERE scope_key = ? AND ended_at IS NULL AND (expires_at IS NULL OR expires_at > ?) RETURNING *',
+        at.getTime(), by, key, at.getTime(),
+      ).map(fromSqlitePause),
+    );
+  }
+
+  expirePauses(now: Date): Promise<Pause[]> {
+    return this.write(() =>
+      this.all<SqlitePauseRow>("UPDATE pauses SET ended_at = expires_at, ended_by = 'expiry' WHERE ended_at IS NULL AND expires_at <= ? RETURNING *", now.getTime()).map(fromSqlitePause),
+    );
+  }
+
   withTargetLock<T>(targetKey: string, fn: () => Promise<T>): Promise<T> {
     return this.mutex.run(targetKey, fn);
   }
@@ -787,6 +819,12 @@ function toRemediation(r: RemediationRow, transitions: Transition[]): Remediatio
     updatedAt: new Date(r.updated_at),
     transitions,
   };
+}
+
+type SqlitePauseRow = Omit<PauseRecord, 'created_at' | 'expires_at' | 'ended_at'> & { created_at: number; expires_at: number | null; ended_at: number | null };
+
+function fromSqlitePause(r: SqlitePauseRow): Pause {
+  return toPause({ ...r, created_at: new Date(r.created_at), expires_at: dateOrNull(r.expires_at), ended_at: dateOrNull(r.ended_at) });
 }
 
 function toBreaker(r: BreakerRow): Breaker {

@@ -2,6 +2,7 @@ import type { AlertStatus, StoredAlert, WebhookAlert } from '../domain/alert.js'
 import type { Decision } from '../domain/decision.js';
 import type { Phase, Remediation } from '../domain/remediation.js';
 import type { TargetRef } from '../domain/target.js';
+import type { NewPause, Pause } from '../control/pause.js';
 
 /** A notification as received, before its alerts are split out. */
 export interface NewNotification {
@@ -192,6 +193,18 @@ export interface Store {
   /** Returns false when there was no open breaker for the target. */
   resetBreaker(targetKey: string, by: string, at: Date): Promise<boolean>;
   listBreakers(): Promise<Breaker[]>;
+
+  /** Store a pause (the kill switch); in force from `at` until resumed or `expiresAt`. */
+  createPause(p: NewPause): Promise<Pause>;
+  /** The pauses in force at `now` (not ended, not expired), oldest first: read on every decision. */
+  listActivePauses(now: Date): Promise<Pause[]>;
+  /** End the pauses in force at `at` whose scope key is exactly `scopeKey`; returns them (empty: none was in force). */
+  endPauses(scopeKey: string, by: string, at: Date): Promise<Pause[]>;
+  /**
+   * Record the end of pauses whose expiry has passed (ended by `expiry`, at their expiry).
+   * Each is returned to exactly one caller, across replicas, so its end is announced once.
+   */
+  expirePauses(now: Date): Promise<Pause[]>;
 
   /**
    * Run fn while holding the per-target lock: no other holder (in this process or,

@@ -741,6 +741,61 @@ export function runStoreContract(
       });
     });
 
+    describe('pauses', () => {
+      const target = { scope: 'target', namespace: 'ci', kind: 'deployment', name: 'api' } as const;
+
+      test('a pause is in force from creation until its expiry, and survives a reopen of the list', async () => {
+        expect(await store.listActivePauses(at(0))).toEqual([]);
+        const p = await store.createPause({ subject: target, actor: 'alice', reason: 'db migration', at: at(1), expiresAt: at(100) });
+        expect(p).toEqual({ id: expect.any(String), scopeKey: 'target:ci/deployment/api', subject: target, actor: 'alice', reason: 'db migration', at: at(1), expiresAt: at(100), endedAt: null, endedBy: null });
+        expect(await store.listActivePauses(at(2))).toEqual([p]);
+        expect(await store.listActivePauses(at(99))).toEqual([p]);
+        expect(await store.listActivePauses(at(100))).toEqual([]); // the expiry instant is no longer paused
+      });
+
+      test('an open-ended pause holds until ended; endPauses ends exactly that scope and says what it ended', async () => {
+        const g = await store.createPause({ subject: { scope: 'global' }, actor: 'alice', reason: 'incident', at: at(1), expiresAt: null });
+        const ns = await store.createPause({ subject: { scope: 'namespace', namespace: 'ci' }, actor: 'bob', reason: 'deploy', at: at(2), expiresAt: null });
+        expect((await store.listActivePauses(at(10_000))).map((x) => x.id)).toEqual([g.id, ns.id]);
+        expect(await store.endPauses('rule:none', 'carol', at(3))).toEqual([]);
+        const ended = await store.endPauses('global', 'carol', at(4));
+        expect(ended).toEqual([{ ...g, endedAt: at(4), endedBy: 'carol' }]);
+        expect((await store.listActivePauses(at(5))).map((x) => x.id)).toEqual([ns.id]);
+        expect(await store.endPauses('global', 'carol', at(6))).toEqual([]); // already ended
+      });
+
+      test('an expired pause is not ended again by hand', async () => {
+        await store.createPause({ subject: { scope: 'rule', rule: 'scale-api' }, actor: 'alice', reason: 'x', at: at(1), expiresAt: at(5) });
+        expect(await store.endPauses('rule:scale-api', 'bob', at(6))).toEqual([]);
+      });
+
+      test('expirePauses ends expired pauses at their expiry, once', async () => {
+        const a = await store.createPause({ subject: { scope: 'rule', rule: 'scale-api' }, actor: 'alice', reason: 'x', at: at(1), expiresAt: at(5) });
+        const b = await store.createPause({ subject: { scope: 'global' }, actor: 'alice', reason: 'y', at: at(1), expiresAt: at(50) });
+        await store.createPause({ subject: { scope: 'global' }, actor: 'alice', reason: 'z', at: at(1), expiresAt: null });
+        expect(await store.expirePauses(at(4))).toEqual([]);
+        expect(await store.expirePauses(at(10))).toEqual([{ ...a, endedAt: at(5), endedBy: 'expiry' }]);
+        expect(await store.expirePauses(at(10))).toEqual([]);
+        expect((await store.expirePauses(at(60))).map((x) => x.id)).toEqual([b.id]);
+      });
+
+      testWithPeer('a pause set through one replica is in force for the other at once', async () => {
+        const other = await peer();
+        const p = await store.createPause({ subject: { scope: 'global' }, actor: 'alice', reason: 'incident', at: at(1), expiresAt: null });
+        expect(await other.listActivePauses(at(2))).toEqual([p]);
+        await other.endPauses('global', 'bob', at(3));
+        expect(await store.listActivePauses(at(4))).toEqual([]);
+      });
+
+      testWithPeer('two replicas expiring together: each expired pause goes to exactly one', async () => {
+        const other = await peer();
+        for (let i = 0; i < 10; i++) await store.createPause({ subject: { scope: 'rule', rule: `r${i}` }, actor: 'alice', reason: 'x', at: at(1), expiresAt: at(2) });
+        const [mine, theirs] = await Promise.all([store.expirePauses(at(3)), other.expirePauses(at(3))]);
+        expect(mine.length + theirs.length).toBe(10);
+        expect(new Set([...mine, ...theirs].map((p) => p.id)).size).toBe(10);
+      });
+    });
+
     describe('withTargetLock', () => {
       test("returns fn's value, passes on fn's error, and is free again afterwards", async () => {
         await expect(store.withTargetLock('k', () => Promise.resolve(42))).resolves.toBe(42);

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export function which(bin: string): string | null {
   try {
@@ -83,7 +83,7 @@ export async function startBinary(
   readyPath: string,
   opts: { port?: number; readyTimeoutMs?: number } = {},
 ): Promise<RunningBinary> {
-  const dir = mkdtempSync(join(tmpdir(), `${bin}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${basename(bin)}-`)); // bin may be a path (a built component)
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   const port = opts.port ?? (await freePort());
   const proc = spawn(bin, args(dir, port), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

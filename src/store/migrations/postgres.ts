@@ -123,4 +123,23 @@ DROP INDEX alerts_by_notification;
 DROP INDEX alerts_by_duplicate_of;
 `,
   },
+  {
+    version: 6,
+    name: 'pauses',
+    sql: `
+-- The kill switch (src/control/pause.ts). Read on every decision: a pause set through any
+-- replica holds the next decision of every replica. Ended pauses stay, as the audit trail.
+CREATE TABLE pauses (
+  id         text PRIMARY KEY,
+  scope_key  text NOT NULL,
+  actor      text NOT NULL,
+  reason     text NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz,
+  ended_at   timestamptz,
+  ended_by   text
+);
+CREATE INDEX pauses_in_force ON pauses (created_at, id) WHERE ended_at IS NULL;
+`,
+  },
 ];

@@ -122,4 +122,23 @@ DROP INDEX alerts_by_notification;
 DROP INDEX alerts_by_duplicate_of;
 `,
   },
+  {
+    version: 6,
+    name: 'pauses',
+    sql: `
+-- The kill switch (src/control/pause.ts). Read on every decision: a pause set through any
+-- replica holds the next decision of every replica. Ended pauses stay, as the audit trail.
+CREATE TABLE pauses (
+  id         TEXT PRIMARY KEY,
+  scope_key  TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  ended_at   INTEGER,
+  ended_by   TEXT
+) STRICT;
+CREATE INDEX pauses_in_force ON pauses (created_at, id) WHERE ended_at IS NULL;
+`,
+  },
 ];

@@ -80,7 +80,7 @@ function definePostgresTests(): void {
     if (contractUrl === undefined) return (contractUrl = await freshSchema());
     const s = schemaOf.get(contractUrl)!;
     await admin.query(`DELETE FROM ${s}.remediation_transitions; DELETE FROM ${s}.remediations; DELETE FROM ${s}.alerts;
-                       DELETE FROM ${s}.notifications; DELETE FROM ${s}.breakers;`);
+                       DELETE FROM ${s}.notifications; DELETE FROM ${s}.breakers; DELETE FROM ${s}.pauses;`);
     return contractUrl;
   };
 

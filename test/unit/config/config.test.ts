@@ -43,6 +43,13 @@ describe('loadConfig', () => {
     ['bad cron', { ...BASE, RESTORE_SCHEDULE: 'sometimes' }, /RESTORE_SCHEDULE: not a cron expression/],
     ['bad lease', { ...BASE, RUN_LEASE_TTL: '10ms' }, /RUN_LEASE_TTL must be a duration of at least 1s/],
     ['bot token without channel', { ...BASE, SLACK_BOT_TOKEN: 'xoxb-1234567890' }, /SLACK_CHANNEL/],
+    ['freeze windows not JSON', { ...BASE, FREEZE_WINDOWS: 'fridays' }, /^FREEZE_WINDOWS: not JSON/],
+    ['freeze windows not an array', { ...BASE, FREEZE_WINDOWS: '{"name":"x"}' }, /^FREEZE_WINDOWS: must be a JSON array/],
+    ['freeze window with a bad cron', { ...BASE, FREEZE_WINDOWS: '[{"name":"a","cron":"0 16 * * 5","duration":"1h"},{"name":"b","cron":"0 25 * * *","duration":"1h"}]' }, /^FREEZE_WINDOWS\[1\]\.cron: "0 25 \* \* \*" is not a cron expression/],
+    ['freeze window with a bad zone', { ...BASE, FREEZE_WINDOWS: '[{"name":"a","cron":"0 16 * * 5","duration":"1h","timeZone":"Berlin"}]' }, /^FREEZE_WINDOWS\[0\]\.timeZone: "Berlin" is not an IANA time zone/],
+    ['freeze windows with one name twice', { ...BASE, FREEZE_WINDOWS: '[{"name":"a","cron":"0 16 * * 5","duration":"1h"},{"name":"a","cron":"0 1 * * *","duration":"1h"}]' }, /names must be unique: a/],
+    ['Alertmanager URL not a URL', { ...BASE, ALERTMANAGER_URL: 'http://am-0:9093,am-1:9093' }, /^ALERTMANAGER_URL: entry 2 is not an http\(s\) URL: "am-1:9093"/],
+    ['silences without Alertmanager', { ...BASE, SILENCE_DURING_VALIDATION: 'true' }, /SILENCE_DURING_VALIDATION=true needs ALERTMANAGER_URL/],
   ])('%s', (_name, env, message) => {
     const p = problems(env);
     expect(p.some((x) => message.test(x))).toBe(true);
@@ -60,6 +67,19 @@ describe('loadConfig', () => {
     const secret = 'super-secret-but-short';
     const p = problems({ WEBHOOK_TOKEN: secret, ADMIN_TOKEN: secret });
     expect(p.join('\n')).not.toContain(secret);
+  });
+
+  test('freeze windows, Alertmanager URLs (an HA pair) and silences', () => {
+    const c = loadConfig({
+      ...BASE,
+      FREEZE_WINDOWS: '[{"name":"release-freeze","cron":"0 16 * * 5","duration":"64h","timeZone":"Europe/Berlin"}]',
+      ALERTMANAGER_URL: 'http://am-0:9093/, http://am-1:9093',
+      SILENCE_DURING_VALIDATION: 'true',
+    });
+    expect(c.freezeWindows).toEqual([{ name: 'release-freeze', cron: '0 16 * * 5', durationMs: 64 * 3_600_000, timeZone: 'Europe/Berlin' }]);
+    expect(c.alertmanagerUrls).toEqual(['http://am-0:9093', 'http://am-1:9093']);
+    expect(c.silenceDuringValidation).toBe(true);
+    expect(loadConfig(BASE)).toMatchObject({ freezeWindows: [], alertmanagerUrls: [], silenceDuringValidation: false });
   });
 
   test('ALLOWED_NAMESPACES=* allows any namespace', () => {

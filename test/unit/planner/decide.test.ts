@@ -3,6 +3,7 @@ import type { Decision } from '../../../src/domain/decision.js';
 import type { Rule } from '../../../src/domain/rule.js';
 import { budgetQueries, decide, type PlanInput, type PlannerSettings } from '../../../src/planner/decide.js';
 import { ruleSchema } from '../../../src/rule-table/schema.js';
+import type { Controls } from '../../../src/control/hold.js';
 import type { ActionRecord } from '../../../src/store/store.js';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
@@ -111,6 +112,37 @@ describe('decide: every path has an outcome and a reason', () => {
     const d = decide(input(over));
     expect(reason(d)).toBe(expected);
     expect(d.explanation.length).toBeGreaterThan(20);
+  });
+
+  // People's controls: after disabled and resolved, before every automatic reason.
+  describe('paused and frozen, in their place in the order of checks', () => {
+    const paused: Controls = {
+      pauses: [{ id: 'p1', subject: { scope: 'namespace', namespace: 'ci' }, scopeKey: 'namespace:ci', actor: 'alice', reason: 'incident', at: ago(60), expiresAt: null, endedAt: null, endedBy: null }],
+      freezeWindows: [],
+    };
+    // every day from 11:00 UTC for 2 h: in force at NOW (12:00 UTC)
+    const frozen: Controls = { pauses: [], freezeWindows: [{ name: 'lunch', cron: '0 11 * * *', durationMs: 7_200_000, timeZone: 'UTC' }] };
+    const notNow: Controls = { pauses: [], freezeWindows: [{ name: 'night', cron: '0 1 * * *', durationMs: 3_600_000, timeZone: 'UTC' }] };
+    test.each<[string, Partial<PlanInput>, string]>([
+      ['paused', { controls: paused }, 'paused'],
+      ['frozen', { controls: frozen }, 'frozen'],
+      ['paused and frozen: paused', { controls: { ...paused, freezeWindows: frozen.freezeWindows } }, 'paused'],
+      ['a window not in force', { controls: notNow }, 'act'],
+      ['a rule window in force', { rule: rule({ freeze: [{ name: 'rule-lunch', cron: '0 11 * * *', duration: '2h' }] }), controls: notNow }, 'frozen'],
+      ['disabled wins over paused', { rule: rule({ enabled: false }), controls: paused }, 'disabled'],
+      ['resolved wins over frozen', { alert: { status: 'resolved', labels: { alertname: 'QueueDepthHigh' }, annotations: {}, startsAt: NOW.toISOString() }, controls: frozen }, 'resolved'],
+      ['paused wins over outside-allowed-namespaces', { settings: { ...SETTINGS, allowedNamespaces: [] }, controls: { pauses: [{ ...paused.pauses[0]!, subject: { scope: 'global' }, scopeKey: 'global' }], freezeWindows: [] } }, 'paused'],
+      ['frozen wins over breaker-open', { breakerOpen: true, controls: frozen }, 'frozen'],
+      ['paused wins over cooldown', { history: [record({})], controls: paused }, 'paused'],
+      ['paused wins over dry-run', { settings: { ...SETTINGS, dryRun: true }, controls: paused }, 'paused'],
+    ])('%s', (_name, over, expected) => {
+      expect(reason(decide(input(over)))).toBe(expected);
+    });
+
+    test('the facts name the pause and the window', () => {
+      expect(decide(input({ controls: paused })).facts).toEqual({ pause: { id: 'p1', scope: 'namespace:ci', by: 'alice', reason: 'incident', since: ago(60).toISOString(), until: null }, pauses: ['p1'] });
+      expect(decide(input({ controls: frozen })).facts).toMatchObject({ freeze: { name: 'lunch', source: 'service', start: '2026-11-28T11:00:00.000Z', end: '2026-11-28T13:00:00.000Z' } });
+    });
   });
 
   test('an act carries before → after and a sentence that says why', () => {
