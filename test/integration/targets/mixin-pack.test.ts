@@ -134,7 +134,7 @@ describe('the kubernetes-mixin pack against the sandbox', () => {
   });
 
   test('a pod that cannot lead to a workload is a target-unresolved skip naming the hop; a pod outside ALLOWED_NAMESPACES is never read', async () => {
-    s.api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug-shell', namespace: 'ci' }, spec: { containers: [{ name: 'sh', image: 'busybox' }] } } as never);
+    s.api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug-shell', namespace: 'ci' }, spec: { containers: [{ name: 'sh', image: 'busybox' }] } });
     await post(webhookBody(mixinLabels.KubeContainerOOMKilled('ci', 'debug-shell', 'sh')));
     await post(webhookBody(mixinLabels.KubeContainerOOMKilled('ci', 'gone-7d9f8-abcde', 'app')));
     await post(webhookBody(mixinLabels.KubeContainerOOMKilled('kube-system', 'coredns-5d78c9869d-7xk2p', 'coredns')));
