@@ -2,14 +2,17 @@
  * deploy/base/rbac.yaml grants exactly what the service sends: every action kind,
  * the readiness reads of validation and resume, are run against the sandbox, and
  * the (verb, apiGroup, resource[/subresource]) triples it answered are compared
- * with the ClusterRole's rules in both directions.
+ * with the ClusterRole's rules in both directions. Finding a target from the pod or HPA an alert
+ * names (target.from) reads pods, ReplicaSets and HPAs: exercised here too.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ActDecision } from '../../../src/domain/decision.js';
 import type { TargetRef } from '../../../src/domain/target.js';
-import { actionSchema, type ActionSpec } from '../../../src/rule-table/schema.js';
+import type { Rule } from '../../../src/domain/rule.js';
+import { actionSchema, ruleSchema, type ActionSpec } from '../../../src/rule-table/schema.js';
+import { resolveRule } from '../../../src/targets/rule-target.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 import { startSandboxCluster, type SandboxCluster } from '../../helpers/sandbox.js';
 
@@ -67,6 +70,21 @@ describe('RBAC is derived from what the service sends', () => {
     expect(r.ok).toBe(true);
     s.api.tick();
     expect((await cluster.restore(dep('ci-failure-agent'), restart, r.ok ? r.snapshot : {}, 'x')).ok).toBe(true);
+  });
+
+  test('finding targets from what alerts name: a pod (→ ReplicaSet → Deployment, → StatefulSet) and an HPA', async () => {
+    const rule = (from: 'Pod' | 'HorizontalPodAutoscaler', name: string, action: ActionSpec): Rule => ({
+      ...ruleSchema.parse({ name: 'r', matchers: ['alertname="X"'], target: { from, namespace: 'ci', name }, action }),
+      source: { file: 'rbac', index: 0 },
+      compiled: [],
+    });
+    const alert = { status: 'firing' as const, labels: { alertname: 'X' }, annotations: {}, startsAt: new Date().toISOString() };
+    const deps = { cluster: s.cluster, settings: { allowedNamespaces: ['ci'] } };
+    const podOf = (owner: string) => s.api.list('v1', 'Pod', 'ci').find((p) => p.metadata.name.startsWith(`${owner}-`))!.metadata.name;
+    const hpa = actionSchema.parse({ type: 'hpa', ceiling: 30 });
+    expect(await resolveRule(rule('Pod', podOf('ci-failure-agent'), hpa), alert, deps)).toMatchObject({ ok: true, target: dep('ci-failure-agent') });
+    expect(await resolveRule(rule('Pod', podOf('queue-broker'), actionSchema.parse({ type: 'scale', maxReplicas: 5 })), alert, deps)).toMatchObject({ ok: true, target: STS });
+    expect(await resolveRule(rule('HorizontalPodAutoscaler', 'ci-failure-agent', hpa), alert, deps)).toMatchObject({ ok: true, target: dep('ci-failure-agent') });
   });
 
   test('the ClusterRole grants each triple the service sent, and nothing it did not send', () => {
