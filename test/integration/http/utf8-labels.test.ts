@@ -11,22 +11,11 @@ import type { Remediation } from '../../../src/domain/remediation.js';
 import { ADMIN_TOKEN, WEBHOOK_TOKEN, buildTestApp, settle, type TestApp } from '../../helpers/app.js';
 import { referenceCluster } from '../../helpers/fake-cluster.js';
 import { fingerprint } from '../../helpers/mixin-alerts.js';
+import { OTEL_RULES } from '../../helpers/otel-rules.js';
 
 const auth = { Authorization: `Bearer ${WEBHOOK_TOKEN}`, 'Content-Type': 'application/json' };
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
-export const OTEL_RULES = `rules:
-  - name: otel-queue-consumers
-    matchers:
-      - alertname="QueueBacklog"
-      - '"service.name"="ci-failure-agent-consumer"'
-    target:
-      apiVersion: apps/v1
-      kind: Deployment
-      namespace: "{{ index $labels \\"k8s.namespace.name\\" }}"
-      name: '{{ index $labels "service.name" }}'
-    action: { type: scale, maxReplicas: 6 }
-`;
 
 function body(labels: Record<string, string>): string {
   const alert = { status: 'firing', labels, annotations: { summary: 'backlog' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph', fingerprint: fingerprint(labels) };
