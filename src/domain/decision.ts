@@ -14,6 +14,8 @@ export const SKIP_REASONS = [
   'duplicate', // the same alert (fingerprint + startsAt + status) was already decided
   'template-missing-label', // the target template names a label/annotation the alert lacks
   'template-invalid-value', // a rendered target field is not a valid Kubernetes name (a label cannot steer the target)
+  'target-unresolved', // target.from: the workload could not be found from the object the alert names (the hop that failed is named)
+  'not-newest-revision', // undo with newestRevisionOnly: the crash did not start with the Deployment's newest revision
   'outside-allowed-namespaces', // the rendered target is not in ALLOWED_NAMESPACES
   'target-not-found', // the target object does not exist
   'hpa-managed', // `scale` on a workload an HPA manages: the HPA would undo it

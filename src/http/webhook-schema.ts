@@ -5,7 +5,13 @@
 import { z } from 'zod';
 import type { WebhookNotification } from '../domain/alert.js';
 
-const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/**
+ * Label names: any non-empty UTF-8 text, as Alertmanager ≥ 0.27 and Prometheus 3 allow (OpenTelemetry's
+ * `service.name`); NUL and unpaired surrogates are refused for every key (textMap). Older senders'
+ * names (`[a-zA-Z_][a-zA-Z0-9_]*`) are a subset. A label name never steers a target by itself: values
+ * reach targets and queries only through templates, which check what they substitute.
+ */
+const isLabelName = (k: string): boolean => k.length > 0;
 
 /** NUL and unpaired surrogates: valid JSON, but no database stores them as text (PostgreSQL refuses). */
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
@@ -31,7 +37,7 @@ export function webhookSchema(limits: WebhookLimits) {
     status: z.enum(['firing', 'resolved']),
     labels: labels
       .refine((m) => typeof m.alertname === 'string' && m.alertname.length > 0, { message: 'alertname label is required' })
-      .refine((m) => Object.keys(m).every((k) => labelName.test(k)), { message: 'label names must match [a-zA-Z_][a-zA-Z0-9_]*' })
+      .refine((m) => Object.keys(m).every(isLabelName), { message: 'label names must not be empty' })
       .refine((m) => Object.keys(m).every((k) => !k.startsWith('__')), { message: 'label names starting with __ are reserved (Prometheus drops them before alerting)' }),
     annotations: labels,
     startsAt: time,

@@ -113,7 +113,11 @@ export function precheck(input: PrecheckInput): SkipDecision | null {
   const key = targetKey(target);
   const skip = skipper(rule, target, action);
 
-  if (!rule.enabled) return skip('disabled', `Rule ${rule.name} is disabled; nothing was done for ${alertName(alert)}.`);
+  if (!rule.enabled) {
+    // A rule kept disabled on purpose says why in its description (a rule pack's "nothing automatic").
+    const why = rule.description ? ` (${rule.description})` : '';
+    return skip('disabled', `Rule ${rule.name} is disabled${why}; nothing was done for ${alertName(alert)}.`);
+  }
   if (alert.status === 'resolved') {
     const restore = rule.restore ? ` Restore toward the pre-action state is considered after it stays resolved for ${formatDuration(rule.restore.after)}.` : '';
     return skip('resolved', `${alertName(alert)} is resolved; rule ${rule.name} only acts on firing alerts.${restore}`);

@@ -18,7 +18,7 @@ import { matchAlert } from '../rule-table/match.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { Store } from '../store/store.js';
 import { BoundedQueue, type QueueReservation } from './queue.js';
-import { renderRule } from './render.js';
+import { resolveRule, withResolution } from '../targets/rule-target.js';
 import { actionOf, MANUAL_ROLLBACK, Runner, type BreakerPolicy, type RemediationListener, type Validator } from './runner.js';
 import { snapshotFromDecision, stateShows } from './resume.js';
 import { HttpError } from '../http/errors.js';
@@ -164,7 +164,7 @@ export class Engine {
   }
 
   private async evaluateRule(alert: AlertInput, rule: Rule, opts: EvaluateOptions): Promise<{ decision: Decision; remediation: Remediation | null }> {
-    const rendered = renderRule(rule, alert);
+    const rendered = await resolveRule(rule, alert, this.deps);
     if (!rendered.ok) {
       const decision: SkipDecision = {
         outcome: 'skip',
@@ -173,14 +173,14 @@ export class Engine {
         target: null,
         action: rule.action.type,
         explanation: `Rule ${rule.name} matched ${alert.labels.alertname ?? 'the alert'} but does not apply: ${rendered.message}.`,
-        facts: { labels: alert.labels },
+        facts: { labels: alert.labels, ...rendered.facts },
       };
       return { decision, remediation: opts.record ? await this.record(alert, decision, opts, null) : null };
     }
     const { target, action } = rendered;
     const key = targetKey(target);
     const plan = async (): Promise<{ decision: Decision; remediation: Remediation | null; run: boolean }> => {
-      const decision = await this.plan(alert, rule, rendered.target, action, opts);
+      const decision = withResolution(await this.plan(alert, rule, rendered.target, action, opts), rendered.resolution);
       if (!opts.record) return { decision, remediation: null, run: false };
       // An act is leased to this process in the commit that records it.
       let rem = await this.record(alert, decision, opts, key);
@@ -318,7 +318,7 @@ export class Engine {
       if (rem.phase === 'planned') {
         // Nothing was applied (applying is stored before the side effect). Re-render and apply; apply re-reads and refuses if the world moved.
         const alert = rem.alertId ? await store.getAlert(rem.alertId) : null;
-        const rendered = rule && alert ? renderRule(rule, alert) : null;
+        const rendered = rule && alert ? await resolveRule(rule, alert, this.deps) : null;
         if (!rendered?.ok) return this.runner.transition(rem, 'failed', { note: 'interrupted before apply and cannot be re-planned (rule or alert gone); nothing was changed' });
         return this.runner.apply(rem, rendered.action);
       }

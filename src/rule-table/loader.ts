@@ -13,7 +13,9 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Matcher, Rule, RuleTable } from '../domain/rule.js';
 import { formatPath, issuesToErrors, type RuleLoadError } from './errors.js';
 import { parseMatcher } from './matchers.js';
-import { ruleSchema } from './schema.js';
+import { checkPromql } from './promql.js';
+import { ruleSchema, type ActionType } from './schema.js';
+import { actionPhrase, cannotCarry } from '../targets/capabilities.js';
 import { validateTemplate } from './templates.js';
 import type { ValueKind } from './values.js';
 
@@ -201,13 +203,41 @@ function checkRawRule(
     if (rule.action.type === 'resources') template(rule.action.container, 'container', 'action', 'container');
     if (rule.action.type === 'redis') template(rule.action.address, 'redis-address', 'action', 'address');
   }
+  checkTargetCarriesAction(file, rule, at, errors);
   if (isPlainObject(rule.validate) && Array.isArray(rule.validate.checks)) {
     rule.validate.checks.forEach((c: unknown, k) => {
-      if (isPlainObject(c)) template(c.query, 'promql', 'validate', 'checks', k, 'query');
+      if (!isPlainObject(c)) return;
+      template(c.query, 'promql', 'validate', 'checks', k, 'query');
+      if (typeof c.query !== 'string' || c.query === '') return;
+      const syntax = checkPromql(c.query);
+      if (syntax === null) return;
+      const names = `rule ${typeof rule.name === 'string' ? rule.name : `#${index}`}, check ${typeof c.name === 'string' ? c.name : `#${k}`}`;
+      errors.push({ file, path: at('validate', 'checks', k, 'query'), message: `${names}: PromQL syntax error at line ${syntax.line}, column ${syntax.column} of the query: ${syntax.message}` });
     });
   }
   return compiled;
 }
+
+/**
+ * A target whose kind can never carry the action (an hpa action on a Pod, undo on a StatefulSet,
+ * resources on an HPA …) is refused with the reason, at target.kind. A templated kind, and a target
+ * found `from:` an object, are checked when the workload is known (the resolver refuses those).
+ */
+function checkTargetCarriesAction(file: string, rule: Record<string, unknown>, at: (...path: PropertyKey[]) => string, errors: RuleLoadError[]): void {
+  const target = rule.target;
+  const action = rule.action;
+  if (!isPlainObject(target) || !isPlainObject(action) || typeof action.type !== 'string') return;
+  const type = action.type as ActionType;
+  if (!ACTION_TYPES.includes(type)) return; // the schema reports it
+  if (isPlainObject(action.newestRevisionOnly) && target.from !== 'Pod') {
+    errors.push({ file, path: at('action', 'newestRevisionOnly'), message: 'needs target.from: Pod: the revision a crash started with is the revision of the pod the alert names' });
+  }
+  if (typeof target.kind !== 'string' || typeof target.apiVersion !== 'string' || target.kind.includes('{{') || target.apiVersion.includes('{{')) return;
+  const why = cannotCarry(type, target.apiVersion, target.kind);
+  if (why !== null) errors.push({ file, path: at('target', 'kind'), message: `a ${target.kind} can never carry ${actionPhrase(type)}: ${why}` });
+}
+
+const ACTION_TYPES: readonly ActionType[] = ['scale', 'hpa', 'resources', 'restart', 'undo', 'redis'];
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

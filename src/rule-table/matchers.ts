@@ -9,6 +9,10 @@
  * - regexes are RE2 (re2js), which runs in time linear in the label value: a crafted label cannot
  *   stall the service. JS RegExp never sees a label value here.
  *
+ * A label name outside `[a-zA-Z_][a-zA-Z0-9_]*` (Alertmanager ≥ 0.27 and Prometheus 3 allow any UTF-8
+ * name, e.g. OpenTelemetry's `service.name`) is written in double quotes, as Alertmanager's UTF-8
+ * matchers write it: `"service.name"="checkout"`.
+ *
  * Quoted values take the escapes of Alertmanager's classic parser: `\"`, `\\` and `\n`; any other
  * backslash is kept as written, so regexes such as `"10\.0\..*"` work as they do in Alertmanager.
  */
@@ -47,11 +51,20 @@ export function parseMatcher(input: string): ParseMatcherResult {
   if (input[i] === '{') return fail(i, 'write one matcher per list item, without braces (e.g. alertname="HighPodCPU")');
 
   const nameStart = i;
-  if (!isNameStart(input[i])) {
-    return fail(i, `expected a label name ([a-zA-Z_][a-zA-Z0-9_]*), found ${show(input[i])}`);
+  let name: string;
+  if (input[i] === '"') {
+    const quoted = readQuoted(input, i, 'label name');
+    if (!quoted.ok) return fail(quoted.index, quoted.message);
+    if (quoted.value === '') return fail(nameStart, 'a label name cannot be empty');
+    name = quoted.value;
+    i = quoted.end;
+  } else {
+    if (!isNameStart(input[i])) {
+      return fail(i, `expected a label name ([a-zA-Z_][a-zA-Z0-9_]*, or any name in double quotes such as "service.name"), found ${show(input[i])}`);
+    }
+    while (isNameChar(input[i])) i++;
+    name = input.slice(nameStart, i);
   }
-  while (isNameChar(input[i])) i++;
-  const name = input.slice(nameStart, i);
 
   skipSpace();
   const opStart = i;
@@ -118,7 +131,8 @@ export function createMatcher(name: string, op: MatchOp, value: string): Matcher
 
 /** A matcher in its normalised written form, value double-quoted with `\\`, `\"`, `\n` escaped. */
 export function formatMatcher(name: string, op: MatchOp, value: string): string {
-  return `${name}${op}"${value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`;
+  const quote = (v: string): string => `"${v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`;
+  return `${/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) ? name : quote(name)}${op}${quote(value)}`;
 }
 
 function makeMatcher(name: string, op: MatchOp, value: string, regex: RE2JS | null): Matcher {
@@ -168,8 +182,8 @@ function regexErrorMessage(err: unknown): string {
 
 type Quoted = { ok: true; value: string; end: number } | { ok: false; index: number; message: string };
 
-/** Read a double-quoted value starting at `start` (the opening quote). */
-function readQuoted(input: string, start: number): Quoted {
+/** Read a double-quoted value (or label name) starting at `start` (the opening quote). */
+function readQuoted(input: string, start: number, what = 'value'): Quoted {
   let out = '';
   let i = start + 1;
   while (i < input.length) {
@@ -186,7 +200,7 @@ function readQuoted(input: string, start: number): Quoted {
     out += c;
     i++;
   }
-  return { ok: false, index: start, message: 'the opening double quote of the value is never closed' };
+  return { ok: false, index: start, message: `the opening double quote of the ${what} is never closed` };
 }
 
 function show(c: string | undefined): string {

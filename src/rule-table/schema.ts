@@ -73,7 +73,15 @@ const resourcesAction = z
   .refine((a) => (a.factor === undefined) !== (a.to === undefined), { message: 'give exactly one of factor or to', path: ['factor'] });
 
 const restartAction = z.strictObject({ type: z.literal('restart') });
-const undoAction = z.strictObject({ type: z.literal('undo') });
+const undoAction = z.strictObject({
+  type: z.literal('undo'),
+  /**
+   * Undo only a crash that started with the newest revision: the pod the alert names (target
+   * `from: Pod`) belongs to the Deployment's newest ReplicaSet, and the alert started within
+   * `within` of that revision's rollout. Otherwise a skip (`not-newest-revision`) that says so.
+   */
+  newestRevisionOnly: z.strictObject({ within: durationSchema }).optional(),
+});
 
 const redisAction = z
   .strictObject({
@@ -136,12 +144,35 @@ export const notifySchema = z.strictObject({
   verbosity: z.enum(['quiet', 'verbose']).default('quiet'),
 });
 
-export const targetSchema = z.strictObject({
-  apiVersion: templateString,
-  kind: templateString,
-  namespace: templateString,
-  name: templateString,
-});
+/** The objects a target can be found from (`target.from`), and what each leads to. */
+export const TARGET_SOURCES = ['Pod', 'HorizontalPodAutoscaler'] as const;
+export type TargetSource = (typeof TARGET_SOURCES)[number];
+
+/**
+ * The object acted on: named literally or by templates (`apiVersion`, `kind`, `namespace`, `name`),
+ * or found `from` the object an alert names: a Pod (its controller: ReplicaSet → Deployment, or
+ * StatefulSet, by ownerReferences) or a HorizontalPodAutoscaler (its scaleTargetRef). With `from`,
+ * `namespace` and `name` name that object and the workload's kind is whatever the cluster says.
+ */
+export const targetSchema = z
+  .strictObject({
+    from: z.enum(TARGET_SOURCES).optional(),
+    apiVersion: templateString.optional(),
+    kind: templateString.optional(),
+    namespace: templateString,
+    name: templateString,
+  })
+  .superRefine((t, ctx) => {
+    if (t.from !== undefined) {
+      for (const key of ['apiVersion', 'kind'] as const) {
+        if (t[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `give either from or ${key}: with from: ${t.from}, the workload's ${key} is read from the cluster` });
+      }
+      return;
+    }
+    for (const key of ['apiVersion', 'kind'] as const) {
+      if (t[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required (or find the workload with from: Pod | HorizontalPodAutoscaler)` });
+    }
+  });
 
 export const ruleSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'rule names are lower-case letters, digits and dashes'),
@@ -176,6 +207,7 @@ export type ScaleAction = Extract<ActionSpec, { type: 'scale' }>;
 export type HpaAction = Extract<ActionSpec, { type: 'hpa' }>;
 export type ResourcesAction = Extract<ActionSpec, { type: 'resources' }>;
 export type RedisAction = Extract<ActionSpec, { type: 'redis' }>;
+export type UndoAction = Extract<ActionSpec, { type: 'undo' }>;
 export type CheckSpec = z.infer<typeof checkSchema>;
 export type ValidateSpec = z.infer<typeof validateSchema>;
 export type RestoreSpec = z.infer<typeof restoreSchema>;

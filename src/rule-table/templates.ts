@@ -1,12 +1,14 @@
 /**
- * Value templates: literal text with `{{ $labels.x }}` / `{{ $annotations.x }}` substitutions.
+ * Value templates: literal text with `{{ $labels.x }}` / `{{ $annotations.x }}` substitutions, and
+ * `{{ index $labels "service.name" }}` for a name that is not an identifier (UTF-8 label names of
+ * Alertmanager ≥ 0.27 / Prometheus 3), written as Go templates write it.
  * Substitution only: no pipes, functions, expressions or conditionals; anything else between
  * `{{` and `}}` is a load-time error. Rendering is total: it yields the value, the first
  * reference the alert lacks, or the reason the rendered value is not acceptable where it goes.
  */
 import type { LabelSet } from '../domain/alert.js';
 import type { TargetRef } from '../domain/target.js';
-import type { TargetTemplate } from './schema.js';
+import type { TargetSource, TargetTemplate } from './schema.js';
 import { checkValue, type ValueKind } from './values.js';
 
 /** What a template is rendered from: an alert's labels and annotations. */
@@ -42,7 +44,8 @@ export type RenderTargetResult =
 
 const OPEN = '{{';
 const CLOSE = '}}';
-const ALLOWED = 'only {{ $labels.<name> }} and {{ $annotations.<name> }} are allowed (value substitution: no pipes, functions or conditionals)';
+const ALLOWED =
+  'only {{ $labels.<name> }}, {{ $annotations.<name> }} and, for names such as service.name, {{ index $labels "<name>" }} are allowed (value substitution: no pipes, functions or conditionals)';
 
 /** Parse a template into literal and reference segments, or every syntax error with its column. */
 export function parseTemplate(text: string): { ok: true; segments: Segment[] } | { ok: false; errors: string[] } {
@@ -73,9 +76,22 @@ export function parseTemplate(text: string): { ok: true; segments: Segment[] } |
 function parseRef(inner: string): TemplateRef | null {
   const trimmed = inner.trim();
   const m = /^\$(labels|annotations)\.([a-zA-Z_][a-zA-Z0-9_]*)$/.exec(trimmed);
-  if (!m) return null;
-  const scope = m[1] as TemplateRef['scope'];
-  return { scope, name: m[2]!, ref: `$${scope}.${m[2]!}` };
+  if (m) {
+    const scope = m[1] as TemplateRef['scope'];
+    return { scope, name: m[2]!, ref: `$${scope}.${m[2]!}` };
+  }
+  // A name that is not an identifier (UTF-8 label names, `service.name`), as Go templates write it.
+  const ix = /^index\s+\$(labels|annotations)\s+("(?:[^"\\]|\\.)*")$/.exec(trimmed);
+  if (!ix) return null;
+  let name: unknown;
+  try {
+    name = JSON.parse(ix[2]!);
+  } catch {
+    return null;
+  }
+  if (typeof name !== 'string' || name === '') return null;
+  const scope = ix[1] as TemplateRef['scope'];
+  return { scope, name, ref: `index $${scope} ${JSON.stringify(name)}` };
 }
 
 /** The references a template makes, in order (`['$labels.namespace']`); empty for invalid templates. */
@@ -184,6 +200,12 @@ export function renderValue(text: string, data: TemplateData, kind: ValueKind): 
 
 const TARGET_FIELDS = ['apiVersion', 'kind', 'namespace', 'name'] as const satisfies readonly (keyof TargetRef)[];
 
+/** What `target.from` names, as an object reference. */
+export const SOURCE_REFS: Record<TargetSource, { apiVersion: string; kind: string }> = {
+  Pod: { apiVersion: 'v1', kind: 'Pod' },
+  HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+};
+
 /**
  * Render a rule's target for an alert. Fails with the first missing reference
  * (`template-missing-label`: the rule does not apply to this alert) or the first field whose
@@ -193,8 +215,12 @@ const TARGET_FIELDS = ['apiVersion', 'kind', 'namespace', 'name'] as const satis
  */
 export function renderTarget(target: TargetTemplate, data: TemplateData): RenderTargetResult {
   const out: Partial<TargetRef> = {};
+  // With `from`, the object the alert names; the workload is found from it (src/targets).
+  const source = target.from !== undefined ? SOURCE_REFS[target.from] : null;
   for (const field of TARGET_FIELDS) {
-    const r = renderValue(target[field], data, field);
+    const text = source !== null && (field === 'apiVersion' || field === 'kind') ? source[field] : target[field];
+    if (text === undefined) throw new Error(`target.${field} is missing: the schema requires it without from`);
+    const r = renderValue(text, data, field);
     if (!r.ok) {
       return r.reason === 'template-missing-label'
         ? { ok: false, reason: r.reason, field, missing: r.missing, message: `target.${field}: ${r.message}` }

@@ -142,10 +142,11 @@ describe.each(['overlays/single', 'overlays/ha'])('deploy/%s: least privilege', 
   const EXPECTED: Array<{ group: string; resources: string[]; verbs: string[] }> = [
     { group: 'apps', resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] }, // read targets; annotations, resources, restart/undo
     { group: 'apps', resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'update'] }, // the scale subresource
-    { group: 'apps', resources: ['replicasets'], verbs: ['list'] }, // revisions for undo and readiness
+    { group: 'apps', resources: ['replicasets'], verbs: ['get', 'list'] }, // revisions for undo and readiness; pod → ReplicaSet → Deployment
+    { group: '', resources: ['pods'], verbs: ['get'] }, // the pod an alert names → its controller (target.from: Pod)
     { group: 'postgresql.cnpg.io', resources: ['clusters'], verbs: ['get', 'patch'] }, // CloudNativePG Cluster, annotation
     { group: 'postgresql.cnpg.io', resources: ['clusters/scale'], verbs: ['get', 'update'] }, // database instances
-    { group: 'autoscaling', resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] }, // find the HPA; min/max
+    { group: 'autoscaling', resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'patch'] }, // find the HPA; min/max; the HPA an alert names → scaleTargetRef
     { group: '', resources: ['events'], verbs: ['create'] }, // an Event per transition
   ];
   const triples = (rules: Array<{ group: string; resources: string[]; verbs: string[] }>) =>

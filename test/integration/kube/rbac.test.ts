@@ -6,11 +6,15 @@
  * - with a real Helm, the chart rendered with rbac.scope=cluster (the ClusterRole) and with
  *   rbac.scope=namespaces (each Role), and with rbac.cloudNativePG=false (the same minus the
  *   postgresql.cnpg.io triples).
+ * Finding a target from the pod or HPA an alert names (target.from) reads pods, ReplicaSets and
+ * HPAs: exercised here too.
  */
 import { join } from 'node:path';
 import type { ActDecision } from '../../../src/domain/decision.js';
 import type { TargetRef } from '../../../src/domain/target.js';
-import { actionSchema, type ActionSpec } from '../../../src/rule-table/schema.js';
+import type { Rule } from '../../../src/domain/rule.js';
+import { actionSchema, ruleSchema, type ActionSpec } from '../../../src/rule-table/schema.js';
+import { resolveRule } from '../../../src/targets/rule-target.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 import { component, describeWithComponents } from '../../helpers/components.js';
 import { startSandboxCluster, type SandboxCluster } from '../../helpers/sandbox.js';
@@ -76,6 +80,21 @@ describe('RBAC is derived from what the service sends', () => {
     expect(r.ok).toBe(true);
     s.api.tick();
     expect((await cluster.restore(dep('ci-failure-agent'), restart, r.ok ? r.snapshot : {}, 'x')).ok).toBe(true);
+  });
+
+  test('finding targets from what alerts name: a pod (→ ReplicaSet → Deployment, → StatefulSet) and an HPA', async () => {
+    const rule = (from: 'Pod' | 'HorizontalPodAutoscaler', name: string, action: ActionSpec): Rule => ({
+      ...ruleSchema.parse({ name: 'r', matchers: ['alertname="X"'], target: { from, namespace: 'ci', name }, action }),
+      source: { file: 'rbac', index: 0 },
+      compiled: [],
+    });
+    const alert = { status: 'firing' as const, labels: { alertname: 'X' }, annotations: {}, startsAt: new Date().toISOString() };
+    const deps = { cluster: s.cluster, settings: { allowedNamespaces: ['ci'] } };
+    const podOf = (owner: string) => s.api.list('v1', 'Pod', 'ci').find((p) => p.metadata.name.startsWith(`${owner}-`))!.metadata.name;
+    const hpa = actionSchema.parse({ type: 'hpa', ceiling: 30 });
+    expect(await resolveRule(rule('Pod', podOf('ci-failure-agent'), hpa), alert, deps)).toMatchObject({ ok: true, target: dep('ci-failure-agent') });
+    expect(await resolveRule(rule('Pod', podOf('queue-broker'), actionSchema.parse({ type: 'scale', maxReplicas: 5 })), alert, deps)).toMatchObject({ ok: true, target: STS });
+    expect(await resolveRule(rule('HorizontalPodAutoscaler', 'ci-failure-agent', hpa), alert, deps)).toMatchObject({ ok: true, target: dep('ci-failure-agent') });
   });
 
   const used = () =>

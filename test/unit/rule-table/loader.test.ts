@@ -122,7 +122,7 @@ const BROKEN: [string, (doc: Document) => void, string[]][] = [
     'forbidden template syntax',
     (d) => d.setIn(['rules', 0, 'target', 'name'], '{{ .Labels.service }}'),
     [
-      'rules.yaml: rules[0].target.name: column 1: "{{ .Labels.service }}" is not allowed: only {{ $labels.<name> }} and {{ $annotations.<name> }} are allowed (value substitution: no pipes, functions or conditionals)',
+      'rules.yaml: rules[0].target.name: column 1: "{{ .Labels.service }}" is not allowed: only {{ $labels.<name> }}, {{ $annotations.<name> }} and, for names such as service.name, {{ index $labels "<name>" }} are allowed (value substitution: no pipes, functions or conditionals)',
     ],
   ],
   [

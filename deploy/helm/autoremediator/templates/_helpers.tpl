@@ -77,10 +77,13 @@ every action against the sandbox and compares the requests with these rules, in 
                                                       resources, rollout restart / undo
   get, update    apps deployments/scale,              the scale subresource (read, then write
                  statefulsets/scale                   with the read resourceVersion)
-  list           apps replicasets                     revisions for rollout undo and readiness
+  get, list      apps replicasets                     revisions for rollout undo and readiness; a
+                                                      pod's ReplicaSet → Deployment (target.from: Pod)
+  get            "" pods                              the pod an alert names → its controller (target.from: Pod)
   get, patch     postgresql.cnpg.io clusters          read the CloudNativePG Cluster; annotation
   get, update    postgresql.cnpg.io clusters/scale    add or remove database instances
-  list, patch    autoscaling horizontalpodautoscalers find the HPA of a workload; min/max
+  get, list,     autoscaling horizontalpodautoscalers find the HPA of a workload; min/max; the HPA
+  patch                                               an alert names → scaleTargetRef (target.from)
   create         "" events                            an Event per transition on the target
 
 Every request is namespaced (the target's namespace), so a Role per namespace suffices. API
@@ -96,7 +99,10 @@ to every authenticated identity.
   verbs: ["get", "update"]
 - apiGroups: ["apps"]
   resources: ["replicasets"]
-  verbs: ["list"]
+  verbs: ["get", "list"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get"]
 {{- if .Values.rbac.cloudNativePG }}
 - apiGroups: ["postgresql.cnpg.io"]
   resources: ["clusters"]
@@ -107,7 +113,7 @@ to every authenticated identity.
 {{- end }}
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]
-  verbs: ["list", "patch"]
+  verbs: ["get", "list", "patch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
