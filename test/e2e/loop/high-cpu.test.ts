@@ -7,7 +7,7 @@
 import { describeWithBinaries, waitFor } from '../../helpers/binaries.js';
 import { LOOP_BINARIES, startLoop, type Loop } from './harness.js';
 
-const CPU_PER_POD = 'max(avg by (pod_name) (rate(container_cpu_usage_seconds_total{namespace="ci",pod_name=~"ci-failure-agent-[a-z0-9]+-[a-z0-9]{5}",container_name!="",container_name!="POD"}[5s])))';
+const CPU_PER_POD = 'max(sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{namespace="ci",pod=~"ci-failure-agent-[a-z0-9]+-[a-z0-9]{5}",container!="",container!="POD",image!=""}[5s])))';
 
 describeWithBinaries(LOOP_BINARIES, 'loop: HighPodCPU raises the HPA floor, validated and restored', () => {
   let loop: Loop;
