@@ -21,12 +21,13 @@ export interface PrometheusConfigOptions {
   externalLabels?: Record<string, string>;
 }
 
-/** The scrape jobs of a sandbox: job name, metrics path, and whether the exporter's own `job`/`instance` labels are kept. */
+/** The scrape jobs of a sandbox (five, the last kube-state-metrics): job name, metrics path, and whether the exporter's own `job`/`instance` labels are kept. */
 export const SANDBOX_SCRAPE_JOBS = [
   { job: 'ci-failure-agent', path: '/metrics', honorLabels: true },
   { job: 'kubelet', path: '/metrics/cadvisor', honorLabels: true },
   { job: 'cnpg', path: '/metrics/cnpg', honorLabels: true },
   { job: 'redis-exporter', path: '/metrics/redis', honorLabels: true },
+  { job: 'kube-state-metrics', path: '/metrics/kube-state-metrics', honorLabels: true },
 ] as const;
 
 /** prometheus.yml text for a sandbox. */

@@ -10,6 +10,7 @@
  *   GET  /metrics/cadvisor        container series (job `kubelet`, metrics_path /metrics/cadvisor)
  *   GET  /metrics/cnpg            CloudNativePG's exporter, per database instance (job `ci/ci-failure-agent-db`)
  *   GET  /metrics/redis           redis_exporter (`instance` is the Redis address)
+ *   GET  /metrics/kube-state-metrics  kube-state-metrics v2 for the store's Deployments, HPAs and Pods
  *   GET  /sandbox/load            the load now, and the profiles running
  *   POST /sandbox/load            {rps?, messagesPerSecond?, profile?: {type, to, durationSeconds, target?, steps?}}
  *   GET  /sandbox/workload        what the model computes now (replicas, CPU, p99, errors, queue, DB, Redis)
@@ -40,6 +41,7 @@ import {
   type WorkloadParams,
 } from './model.js';
 import { appLabels, cadvisorContainerLabels, cadvisorPauseLabels, cadvisorPodLabels, cnpgLabels, redisExporterLabels, type PodIdentity } from './exporter-labels.js';
+import { renderKubeStateMetrics } from './kube-state-metrics.js';
 import { observe, REFERENCE_WORKLOAD, type WorkloadRefs } from './observe.js';
 import { SANDBOX_NODE } from '../pod-simulator.js';
 import { faultsBodySchema, loadBodySchema, LoadController, type ActiveProfile } from './profile.js';
@@ -99,7 +101,7 @@ export function parseJsonBody<T>(schema: z.ZodType<T>, body: string): { ok: true
 }
 
 
-const METRIC_PATHS = new Set(['/metrics', '/metrics/cadvisor', '/metrics/cnpg', '/metrics/redis']);
+const METRIC_PATHS = new Set(['/metrics', '/metrics/cadvisor', '/metrics/cnpg', '/metrics/redis', '/metrics/kube-state-metrics']);
 const CONTROL_PATHS = new Set(['/sandbox/load', '/sandbox/workload', '/sandbox/workload/faults']);
 
 export class WorkloadSimulator {
@@ -204,6 +206,8 @@ export class WorkloadSimulator {
         return this.renderCadvisor(obs, derived);
       case '/metrics/cnpg':
         return this.renderCnpg(obs, derived);
+      case '/metrics/kube-state-metrics':
+        return renderKubeStateMetrics(this.store);
       default:
         return this.renderRedis(derived);
     }

@@ -53,6 +53,18 @@ describeWithBinaries({ prometheus: 'prometheus', promtool: 'prometheus' }, 'the 
     }
   });
 
+  test("kube-state-metrics' series reach Prometheus under the labels kubernetes-mixin's alerts select", async () => {
+    // KubeHpaMaxedOut's operands, as the mixin writes them (job="kube-state-metrics"), name the HPA.
+    const q = 'kube_horizontalpodautoscaler_spec_max_replicas{job="kube-state-metrics", namespace="ci"}';
+    let result: { metric: Record<string, string>; value: [number, string] }[] = [];
+    await waitFor(q, async () => {
+      const body = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: typeof result } };
+      result = body.data.result;
+      return result.length > 0;
+    }, 20_000, 250);
+    expect(result.map((r) => [r.metric.horizontalpodautoscaler, r.metric.namespace, r.value[1]])).toEqual([['ci-failure-agent', 'ci', '20']]);
+  });
+
   test('every alert fires under its condition, with the labels the rule table needs; every validation query answers one value', async () => {
     // Given the whole workload under stress at once:
     // 12 API pods at 5000 req/s: 416/pod, beyond capacity (CPU at the limit, p99 at the time-out);

@@ -135,6 +135,34 @@ describe('sandbox workload metrics', () => {
     expect(redis.get('redis_memory_max_bytes{instance="ci-failure-agent-redis.ci.svc:6379",job="redis-exporter",namespace="ci"}')).toBe(256 * 1024 * 1024);
   });
 
+  test('kube-state-metrics (v2 names) for the Deployments, the HPA and the pods, with the ksm scrape labels under the objects\' own', async () => {
+    const ksm = await scrape(api, '/metrics/kube-state-metrics');
+    /** The one series of `metric` that carries every `label="value"` given. */
+    const one = (metric: string, ...labels: string[]) => {
+      const found = series(ksm, `${metric}{`).filter(([k]) => labels.every((l) => k.includes(l)));
+      expect({ metric, labels, found: found.length }).toEqual({ metric, labels, found: 1 });
+      return found[0]!;
+    };
+    const [spec, replicas] = one('kube_deployment_spec_replicas', 'deployment="ci-failure-agent"');
+    expect(replicas).toBe(3);
+    expect(labelNames(spec)).toEqual(['container', 'deployment', 'endpoint', 'instance', 'job', 'namespace', 'pod', 'service']);
+    expect(spec).toContain('job="kube-state-metrics"');
+    expect(spec).toContain('namespace="ci"');
+    expect(one('kube_deployment_status_replicas_available', 'deployment="ci-failure-agent"')[1]).toBe(3);
+    // the HPA by its own name, in the label kube-state-metrics v2 uses (v1 had kube_hpa_*{hpa})
+    expect(one('kube_horizontalpodautoscaler_spec_min_replicas', 'horizontalpodautoscaler="ci-failure-agent"')[1]).toBe(3);
+    expect(one('kube_horizontalpodautoscaler_spec_max_replicas', 'horizontalpodautoscaler="ci-failure-agent"')[1]).toBe(20);
+    expect(series(ksm, 'kube_hpa_')).toEqual([]);
+    // pod series name the object's pod and container (not kube-state-metrics' own), with its uid
+    const apiPod = [...podsIn(ksm, 'kube_pod_container_status_restarts_total', 'pod')].find((p) => /^ci-failure-agent-[a-z0-9]+-[a-z0-9]{5}$/.test(p))!;
+    const [restarts, count] = one('kube_pod_container_status_restarts_total', 'namespace="ci"', `pod="${apiPod}"`);
+    expect(count).toBe(0);
+    expect(restarts).toContain('container="ci-failure-agent"');
+    expect(labelNames(restarts)).toEqual(['container', 'endpoint', 'instance', 'job', 'namespace', 'pod', 'service', 'uid']);
+    // kube_pod_owner links the pod to its ReplicaSet: <deployment>-<hash>
+    expect(one('kube_pod_owner', 'namespace="ci"', `pod="${apiPod}"`)[0]).toMatch(/owner_kind="ReplicaSet".*owner_name="ci-failure-agent-[a-z0-9]+"/);
+  });
+
   test('a harmful fault over HTTP: consumers beyond the pool limit make the API answer 500', async () => {
     let res = await post(api, '/sandbox/workload/faults', { dbPoolExhaustedAbove: { replicas: 2, deployment: 'ci-failure-agent-consumer' } });
     expect(await res.json()).toEqual({ faults: { dbPoolExhaustedAbove: { replicas: 2, deployment: 'ci-failure-agent-consumer' } } });

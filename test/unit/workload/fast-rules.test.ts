@@ -65,7 +65,7 @@ describe('fastRuleTable', () => {
 });
 
 describe('prometheusConfig', () => {
-  test('four scrape jobs on the sandbox, each keeping the job and instance labels its simulated exporter publishes', () => {
+  test('five scrape jobs on the sandbox, each keeping the job and instance labels its simulated exporter publishes', () => {
     const c = parse(prometheusConfig({ sandbox: '127.0.0.1:4000', alertmanagers: ['127.0.0.1:9093'], ruleFiles: ['/r.yml'], interval: '500ms' })) as {
       global: { scrape_interval: string; evaluation_interval: string };
       rule_files: string[];
@@ -80,6 +80,7 @@ describe('prometheusConfig', () => {
       ['kubelet', '/metrics/cadvisor', true, '127.0.0.1:4000'],
       ['cnpg', '/metrics/cnpg', true, '127.0.0.1:4000'],
       ['redis-exporter', '/metrics/redis', true, '127.0.0.1:4000'],
+      ['kube-state-metrics', '/metrics/kube-state-metrics', true, '127.0.0.1:4000'],
     ]);
   });
 });
