@@ -157,7 +157,7 @@ function shortNumbers(text: string): string {
 
 /** What identifies one alert of a group in a line: the pod, the queue, the instance … */
 function alertSubject(a: PromAlert): string {
-  return a.labels.pod_name ?? a.labels.queue ?? a.labels.instance ?? a.labels.namespace ?? '';
+  return a.labels.pod ?? a.labels.queue ?? a.labels.instance ?? a.labels.namespace ?? '';
 }
 
 export class DemoTimeline {

@@ -11,7 +11,7 @@ import request from 'supertest';
 import type { Store } from '../../src/store/store.js';
 import { ALERT_CLAIM_TTL_MS } from '../../src/store/store.js';
 import { referenceCluster, type FakeCluster } from '../helpers/fake-cluster.js';
-import { fixture } from '../helpers/fixtures.js';
+import { currentFixture, fixture } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/binaries.js';
 import { HOOK, JumpClock, Latch, allRemediations, buildApp, passingValidator, quiesce, rowCounts, rulesDir, type HardenedApp } from './helpers.js';
 
@@ -35,7 +35,12 @@ function faultyStore(real: Store): { store: Store; failNext(method: keyof Store,
   return { store, failNext: (method, times = 1) => failing.set(method, times) };
 }
 
-const post = (t: HardenedApp, name: string) => request(t.app.http).post('/api/v1/alerts').set(HOOK).send(fixture(name).toString('utf8'));
+/** Posts a captured body: `current/<name>` from test/fixtures/alertmanager-current, else from the original capture. */
+const post = (t: HardenedApp, name: string) =>
+  request(t.app.http)
+    .post('/api/v1/alerts')
+    .set(HOOK)
+    .send((name.startsWith('current/') ? currentFixture(name.slice('current/'.length)) : fixture(name)).toString('utf8'));
 
 describe('a read-only SQLite database under a running service', () => {
   let t: HardenedApp;
@@ -63,7 +68,7 @@ describe('a read-only SQLite database under a running service', () => {
     locked = files;
 
     for (let attempt = 0; attempt < 2; attempt++) {
-      const res = await post(t, 'firing-HighMemoryUsage');
+      const res = await post(t, 'current/firing-HighMemoryUsage');
       expect({ status: res.status, retryAfter: res.headers['retry-after'], code: (res.body as { error: { code: string } }).error.code }).toEqual({ status: 503, retryAfter: '5', code: 'store-unavailable' });
     }
     expect(rowCounts(t.dbPath)).toEqual(before);
@@ -71,9 +76,10 @@ describe('a read-only SQLite database under a running service', () => {
 
     chattr('-i', files);
     locked = [];
-    const ok = await post(t, 'firing-HighMemoryUsage');
+    const ok = await post(t, 'current/firing-HighMemoryUsage');
     expect(ok.status).toBe(202);
-    expect(ok.body).toMatchObject({ accepted: 1, duplicates: 0 });
+    // three pods' alerts for one Deployment: the first acts, the others skip in its cooldown
+    expect(ok.body).toMatchObject({ accepted: 3, duplicates: 0 });
     await quiesce(t.app);
     const stored = await t.app.store.getAlert((ok.body as { alerts: Array<{ id: string }> }).alerts[0]!.id);
     expect(stored?.decidedAt).not.toBeNull();

@@ -20,3 +20,17 @@ export function fixture(name: string): Buffer {
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json')).sort();
 }
+
+/**
+ * Bodies a real Alertmanager 0.25 sent for today's shipped alert rules over current exporters'
+ * series (test/fixtures/alertmanager-current, captured by scripts/capture-current-alerts.ts).
+ */
+export const CURRENT_FIXTURE_DIR = join(REPO_ROOT, 'test', 'fixtures', 'alertmanager-current');
+
+export function currentFixture(name: string): Buffer {
+  return readFileSync(join(CURRENT_FIXTURE_DIR, name.endsWith('.json') ? name : `${name}.json`));
+}
+
+export function currentFixtureNames(): string[] {
+  return readdirSync(CURRENT_FIXTURE_DIR).filter((f) => f.endsWith('.json')).sort();
+}

@@ -108,8 +108,11 @@ export interface PodView {
   ready: boolean;
   /** Seconds since the pod was created. */
   ageSeconds: number;
-  /** Container names and their CPU limits in cores (null: none set). */
-  containers: { name: string; cpuLimit: number | null }[];
+  /** Container names, their CPU limits in cores (null: none set) and images. */
+  containers: { name: string; cpuLimit: number | null; image?: string }[];
+  /** metadata.uid and spec.nodeName, for the exporters' labels (cAdvisor's id, the pod IP). */
+  uid?: string;
+  node?: string;
 }
 
 /** What the cluster runs right now, read from the sandbox's live objects. */
@@ -120,6 +123,8 @@ export interface Observed {
   consumers: PodView[];
   /** Ready instances (pods) of the database Cluster. */
   dbInstances: string[];
+  /** The same instance pods, for the exporter's labels (absent: named only). */
+  dbPods?: PodView[];
   /** max_connections of each database instance (0: not set, the model's default applies). */
   dbMaxConnections: number;
   /** Redis maxmemory in bytes (0: no limit). */
@@ -321,7 +326,7 @@ export function stepQueue(depth: number, inflowPerSecond: number, capacityPerSec
 /** CPU cores of every container the model knows nothing particular about. */
 export const IDLE_CPU_CORES = 0.01;
 
-/** The name cAdvisor gives a pod's pause (sandbox) container, and its CPU use. */
+/** The key of a pod's pause (sandbox) container among its counters, and its CPU use. */
 export const PAUSE_CONTAINER = 'POD';
 const PAUSE_CPU_CORES = 0.001;
 

@@ -5,7 +5,7 @@
  * maxmemory from its container arguments.
  */
 import type { ObjectStore } from '../object-store.js';
-import { isPodReady } from '../pod-simulator.js';
+import { isPodReady, SANDBOX_NODE } from '../pod-simulator.js';
 import { R } from '../resources.js';
 import { labelSelectorMatcher } from '../selectors.js';
 import { isRecord, type Deployment, type Pod } from '../types.js';
@@ -40,8 +40,10 @@ function podView(pod: Pod, nowMs: number): PodView {
     ageSeconds: Number.isFinite(created) ? Math.max(0, (nowMs - created) / 1000) : 0,
     containers: (pod.spec.containers ?? []).map((c) => {
       const limit = parseQuantity(c.resources?.limits?.cpu);
-      return { name: c.name, cpuLimit: limit };
+      return { name: c.name, cpuLimit: limit, ...(typeof c.image === 'string' ? { image: c.image } : {}) };
     }),
+    uid: pod.metadata.uid,
+    node: typeof pod.spec.nodeName === 'string' ? pod.spec.nodeName : SANDBOX_NODE,
   };
 }
 
@@ -91,6 +93,7 @@ export function observe(store: ObjectStore, nowMs: number, refs: WorkloadRefs = 
     api: api.map(view),
     consumers: consumers.map(view),
     dbInstances: dbPods.filter(isPodReady).map((p) => p.metadata.name),
+    dbPods: dbPods.filter(isPodReady).map(view),
     dbMaxConnections: Number.isFinite(maxConnections) && maxConnections > 0 ? maxConnections : 0,
     redisMaxmemoryBytes: Array.isArray(redisArgs) ? maxmemoryFromArgs(redisArgs) : 0,
     others: pods.filter((p) => !known.has(p.metadata.uid)).map(view),

@@ -1,9 +1,10 @@
 /**
- * A Prometheus configuration that scrapes a sandbox's simulated exporters the way
- * the alert rules in alertmanager/rules/ expect: app series as job
- * `ci-failure-agent`, container series as job `cadvisor`, and the database and
- * Redis exporters with `honor_labels` (their `instance` names the server, not the
- * scrape target).
+ * A Prometheus configuration that scrapes a sandbox's simulated exporters so that
+ * Prometheus stores the series as on a current cluster under kube-prometheus-stack:
+ * every simulated series carries the labels its real scrape would give it (job,
+ * instance, namespace, pod, …; see exporter-labels.ts), so every job keeps them with
+ * `honor_labels: true` (the scrape job's own name and the sandbox's address would
+ * otherwise replace them).
  */
 import { stringify } from 'yaml';
 
@@ -20,12 +21,13 @@ export interface PrometheusConfigOptions {
   externalLabels?: Record<string, string>;
 }
 
-/** The scrape jobs of a sandbox: job name, metrics path, and whether the exporter names its own `instance`. */
+/** The scrape jobs of a sandbox (five, the last kube-state-metrics): job name, metrics path, and whether the exporter's own `job`/`instance` labels are kept. */
 export const SANDBOX_SCRAPE_JOBS = [
-  { job: 'ci-failure-agent', path: '/metrics', honorLabels: false },
-  { job: 'cadvisor', path: '/metrics/cadvisor', honorLabels: false },
-  { job: 'postgres', path: '/metrics/postgres', honorLabels: true },
-  { job: 'redis', path: '/metrics/redis', honorLabels: true },
+  { job: 'ci-failure-agent', path: '/metrics', honorLabels: true },
+  { job: 'kubelet', path: '/metrics/cadvisor', honorLabels: true },
+  { job: 'cnpg', path: '/metrics/cnpg', honorLabels: true },
+  { job: 'redis-exporter', path: '/metrics/redis', honorLabels: true },
+  { job: 'kube-state-metrics', path: '/metrics/kube-state-metrics', honorLabels: true },
 ] as const;
 
 /** prometheus.yml text for a sandbox. */

@@ -1,13 +1,16 @@
 /**
  * The simulated workload of a sandbox: the load model driven by the cluster's live
- * objects, exported the way its real exporters would (app, cAdvisor,
- * postgres_exporter, redis_exporter), and controlled over HTTP.
+ * objects, exported with the names and label sets a current cluster's exporters publish
+ * (the app through its ServiceMonitor, the kubelet's cAdvisor, CloudNativePG's exporter,
+ * redis_exporter; see exporter-labels.ts), and controlled over HTTP. Every series carries its
+ * own job and instance: scrape with honor_labels (prometheus-config.ts).
  *
  * Routes (on the sandbox API server's port):
- *   GET  /metrics                 app series (scrape job `ci-failure-agent`)
- *   GET  /metrics/cadvisor        container series (job `cadvisor`)
- *   GET  /metrics/postgres        one series set per database instance (honor_labels: `instance`)
- *   GET  /metrics/redis           Redis series (honor_labels: `instance` is the Redis address)
+ *   GET  /metrics                 app series per API pod (job `ci-failure-agent`)
+ *   GET  /metrics/cadvisor        container series (job `kubelet`, metrics_path /metrics/cadvisor)
+ *   GET  /metrics/cnpg            CloudNativePG's exporter, per database instance (job `ci/ci-failure-agent-db`)
+ *   GET  /metrics/redis           redis_exporter (`instance` is the Redis address)
+ *   GET  /metrics/kube-state-metrics  kube-state-metrics v2 for the store's Deployments, HPAs and Pods
  *   GET  /sandbox/load            the load now, and the profiles running
  *   POST /sandbox/load            {rps?, messagesPerSecond?, profile?: {type, to, durationSeconds, target?, steps?}}
  *   GET  /sandbox/workload        what the model computes now (replicas, CPU, p99, errors, queue, DB, Redis)
@@ -32,11 +35,15 @@ import {
   type Derived,
   type Load,
   type Observed,
+  type PodView,
   type WorkloadCounters,
   type WorkloadFaults,
   type WorkloadParams,
 } from './model.js';
+import { appLabels, cadvisorContainerLabels, cadvisorPauseLabels, cadvisorPodLabels, cnpgLabels, redisExporterLabels, type PodIdentity } from './exporter-labels.js';
+import { renderKubeStateMetrics } from './kube-state-metrics.js';
 import { observe, REFERENCE_WORKLOAD, type WorkloadRefs } from './observe.js';
+import { SANDBOX_NODE } from '../pod-simulator.js';
 import { faultsBodySchema, loadBodySchema, LoadController, type ActiveProfile } from './profile.js';
 
 export interface WorkloadOptions {
@@ -94,7 +101,7 @@ export function parseJsonBody<T>(schema: z.ZodType<T>, body: string): { ok: true
 }
 
 
-const METRIC_PATHS = new Set(['/metrics', '/metrics/cadvisor', '/metrics/postgres', '/metrics/redis']);
+const METRIC_PATHS = new Set(['/metrics', '/metrics/cadvisor', '/metrics/cnpg', '/metrics/redis', '/metrics/kube-state-metrics']);
 const CONTROL_PATHS = new Set(['/sandbox/load', '/sandbox/workload', '/sandbox/workload/faults']);
 
 export class WorkloadSimulator {
@@ -197,8 +204,10 @@ export class WorkloadSimulator {
         return this.renderApp(obs);
       case '/metrics/cadvisor':
         return this.renderCadvisor(obs, derived);
-      case '/metrics/postgres':
-        return this.renderPostgres(obs, derived);
+      case '/metrics/cnpg':
+        return this.renderCnpg(obs, derived);
+      case '/metrics/kube-state-metrics':
+        return renderKubeStateMetrics(this.store);
       default:
         return this.renderRedis(derived);
     }
@@ -262,31 +271,44 @@ export class WorkloadSimulator {
     return true;
   }
 
+  private identity(pod: PodView): PodIdentity {
+    return { namespace: pod.namespace, name: pod.name, uid: pod.uid ?? `${pod.namespace}/${pod.name}`, node: pod.node ?? SANDBOX_NODE };
+  }
+
+  /** The API's own metrics, one set per API pod as its ServiceMonitor scrapes them. */
   private renderApp(obs: Observed): string {
-    const ns = this.refs.namespace;
     const out = new Exposition();
+    const labelsOf = (pod: PodView): Record<string, string> => appLabels(this.identity(pod), this.refs.api, this.refs.api);
     out.family('http_requests_total', 'counter', 'HTTP requests answered, by status code.');
     for (const pod of obs.api) {
       const c = this.counters.api[pod.name];
       if (!c) continue;
-      for (const code of ['200', '500', '503'] as const) out.sample('http_requests_total', { namespace: ns, pod: pod.name, code }, c.requests[code]);
+      for (const code of ['200', '500', '503'] as const) out.sample('http_requests_total', { ...labelsOf(pod), code }, c.requests[code]);
     }
     out.family('http_request_duration_seconds', 'histogram', 'HTTP request latency.');
     for (const pod of obs.api) {
       const c = this.counters.api[pod.name];
       if (!c) continue;
-      LATENCY_BUCKETS.forEach((le, i) => out.sample('http_request_duration_seconds_bucket', { namespace: ns, pod: pod.name, le: String(le) }, Math.min(c.buckets[i]!, c.count)));
-      out.sample('http_request_duration_seconds_bucket', { namespace: ns, pod: pod.name, le: '+Inf' }, c.count);
-      out.sample('http_request_duration_seconds_sum', { namespace: ns, pod: pod.name }, c.sum);
-      out.sample('http_request_duration_seconds_count', { namespace: ns, pod: pod.name }, c.count);
+      const labels = labelsOf(pod);
+      LATENCY_BUCKETS.forEach((le, i) => out.sample('http_request_duration_seconds_bucket', { ...labels, le: String(le) }, Math.min(c.buckets[i]!, c.count)));
+      out.sample('http_request_duration_seconds_bucket', { ...labels, le: '+Inf' }, c.count);
+      out.sample('http_request_duration_seconds_sum', labels, c.sum);
+      out.sample('http_request_duration_seconds_count', labels, c.count);
     }
+    // Every API pod reads the queue's depth (the alert takes the max per queue); the consumed
+    // counter is one pod's, as one process would count it.
     out.family('queue_depth', 'gauge', 'Messages waiting in the queue.');
-    out.sample('queue_depth', { namespace: ns, queue: this.queue }, Math.round(this.counters.queueDepth));
+    for (const pod of obs.api) out.sample('queue_depth', { ...labelsOf(pod), queue: this.queue }, Math.round(this.counters.queueDepth));
+    const first = [...obs.api].sort((x, y) => x.name.localeCompare(y.name))[0];
     out.family('queue_messages_consumed_total', 'counter', 'Messages the consumers processed.');
-    out.sample('queue_messages_consumed_total', { namespace: ns, queue: this.queue }, this.counters.messagesConsumed);
+    if (first) out.sample('queue_messages_consumed_total', { ...labelsOf(first), queue: this.queue }, this.counters.messagesConsumed);
     return out.text();
   }
 
+  /**
+   * cAdvisor as the kubelet publishes it: per container, plus each pod's pod-level cgroup (the
+   * sum of its containers) and its sandbox (pause) container, which the alert rules filter out.
+   */
   private renderCadvisor(obs: Observed, d: Derived): string {
     const out = new Exposition();
     const pods = [...obs.api, ...obs.consumers, ...obs.others];
@@ -295,47 +317,86 @@ export class WorkloadSimulator {
       if (!first) return OTHER_MEMORY_BYTES;
       return d.apiPods[pod.name]?.memoryBytes ?? d.consumerPods[pod.name]?.memoryBytes ?? OTHER_MEMORY_BYTES;
     };
+    const image = (c: PodView['containers'][number]): string => c.image ?? 'registry.example/unknown:latest';
     out.family('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.');
     for (const pod of pods) {
-      for (const name of [...pod.containers.map((c) => c.name), PAUSE_CONTAINER]) {
-        const v = this.counters.cpuSeconds[containerKey(pod.namespace, pod.name, name)];
-        if (v !== undefined) out.sample('container_cpu_usage_seconds_total', { namespace: pod.namespace, pod_name: pod.name, container_name: name, cpu: 'total' }, v);
+      const id = this.identity(pod);
+      const cpu = (name: string): number | undefined => this.counters.cpuSeconds[containerKey(pod.namespace, pod.name, name)];
+      let podTotal = 0;
+      for (const c of pod.containers) {
+        const v = cpu(c.name);
+        if (v === undefined) continue;
+        podTotal += v;
+        out.sample('container_cpu_usage_seconds_total', cadvisorContainerLabels(id, c.name, image(c)), v);
       }
+      const pause = cpu(PAUSE_CONTAINER);
+      if (pause !== undefined) {
+        podTotal += pause;
+        out.sample('container_cpu_usage_seconds_total', cadvisorPauseLabels(id), pause);
+      }
+      out.sample('container_cpu_usage_seconds_total', cadvisorPodLabels(id), podTotal);
     }
     out.family('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.');
     for (const pod of pods) {
-      pod.containers.forEach((c, i) => out.sample('container_memory_working_set_bytes', { namespace: pod.namespace, pod_name: pod.name, container_name: c.name }, Math.round(memory(pod, c.name, i === 0))));
-      out.sample('container_memory_working_set_bytes', { namespace: pod.namespace, pod_name: pod.name, container_name: PAUSE_CONTAINER }, memory(pod, PAUSE_CONTAINER, false));
+      const id = this.identity(pod);
+      let podTotal = 0;
+      pod.containers.forEach((c, i) => {
+        const v = Math.round(memory(pod, c.name, i === 0));
+        podTotal += v;
+        out.sample('container_memory_working_set_bytes', cadvisorContainerLabels(id, c.name, image(c)), v);
+      });
+      const pause = memory(pod, PAUSE_CONTAINER, false);
+      out.sample('container_memory_working_set_bytes', cadvisorPauseLabels(id), pause);
+      out.sample('container_memory_working_set_bytes', cadvisorPodLabels(id), podTotal + pause);
     }
     return out.text();
   }
 
-  private renderPostgres(obs: Observed, d: Derived): string {
-    const ns = this.refs.namespace;
+  /**
+   * CloudNativePG's exporter on each ready instance: the `backends` query (one series per
+   * database, user, application and state; states without connections as 0) and the
+   * `pg_settings` query (every numeric setting, by name).
+   */
+  private renderCnpg(obs: Observed, d: Derived): string {
     const out = new Exposition();
     const active = Math.round(d.dbConnectionsPerInstance * this.params.db.activeShare);
     const idle = Math.round(d.dbConnectionsPerInstance) - active;
-    out.family('pg_stat_activity_count', 'gauge', 'Number of connections in this state.');
-    for (const pod of obs.dbInstances) {
-      const labels = { namespace: ns, instance: `${pod}:9187`, pod, datname: 'app' };
-      out.sample('pg_stat_activity_count', { ...labels, state: 'active' }, active);
-      out.sample('pg_stat_activity_count', { ...labels, state: 'idle' }, idle);
+    const pods: PodView[] = obs.dbPods ?? obs.dbInstances.map((name) => ({ namespace: this.refs.namespace, name, ready: true, ageSeconds: 0, containers: [] }));
+    const scrape = (pod: PodView): Record<string, string> => cnpgLabels(this.identity(pod), this.refs.database);
+    out.family('cnpg_backends_total', 'gauge', 'Number of backends');
+    for (const pod of pods) {
+      const labels = scrape(pod);
+      const app = { datname: 'app', usename: 'app', application_name: '' };
+      out.sample('cnpg_backends_total', { ...labels, ...app, state: 'active' }, active);
+      out.sample('cnpg_backends_total', { ...labels, ...app, state: 'idle' }, idle);
+      for (const state of ['idle in transaction', 'idle in transaction (aborted)', 'fastpath function call', 'disabled']) {
+        out.sample('cnpg_backends_total', { ...labels, datname: '', usename: '', application_name: '', state }, 0);
+      }
     }
-    out.family('pg_settings_max_connections', 'gauge', 'Sets the maximum number of concurrent connections.');
-    for (const pod of obs.dbInstances) out.sample('pg_settings_max_connections', { namespace: ns, instance: `${pod}:9187`, pod }, d.dbMaxConnections);
+    out.family('cnpg_pg_settings_setting', 'gauge', 'Setting value');
+    for (const pod of pods) {
+      const labels = scrape(pod);
+      out.sample('cnpg_pg_settings_setting', { ...labels, name: 'max_connections' }, d.dbMaxConnections);
+      out.sample('cnpg_pg_settings_setting', { ...labels, name: 'shared_buffers' }, 16384);
+      out.sample('cnpg_pg_settings_setting', { ...labels, name: 'superuser_reserved_connections' }, 3);
+    }
+    out.family('cnpg_collector_up', 'gauge', '1 if PostgreSQL is up, 0 otherwise.');
+    for (const pod of pods) out.sample('cnpg_collector_up', { ...scrape(pod), cluster: this.refs.database }, 1);
     return out.text();
   }
 
   private renderRedis(d: Derived): string {
-    const labels = { namespace: this.refs.namespace, instance: this.redisAddress };
+    const labels = redisExporterLabels(this.refs.namespace, this.redisAddress);
     const out = new Exposition();
-    out.family('redis_keyspace_hits_total', 'counter', 'Successful key lookups.');
+    out.family('redis_up', 'gauge', 'Information about the Redis instance');
+    out.sample('redis_up', labels, 1);
+    out.family('redis_keyspace_hits_total', 'counter', 'keyspace_hits metric');
     out.sample('redis_keyspace_hits_total', labels, this.counters.redisHits);
-    out.family('redis_keyspace_misses_total', 'counter', 'Failed key lookups.');
+    out.family('redis_keyspace_misses_total', 'counter', 'keyspace_misses metric');
     out.sample('redis_keyspace_misses_total', labels, this.counters.redisMisses);
-    out.family('redis_memory_used_bytes', 'gauge', 'Bytes allocated by Redis.');
+    out.family('redis_memory_used_bytes', 'gauge', 'memory_used_bytes metric');
     out.sample('redis_memory_used_bytes', labels, Math.round(d.redis.usedBytes));
-    out.family('redis_memory_max_bytes', 'gauge', 'maxmemory (0: no limit).');
+    out.family('redis_memory_max_bytes', 'gauge', 'memory_max_bytes metric');
     out.sample('redis_memory_max_bytes', labels, d.redis.maxBytes);
     return out.text();
   }

@@ -279,7 +279,7 @@ export class Loop {
     }
     const alerts = await this.promAlerts();
     this.rememberActiveAt(alerts);
-    const now = new Map(alerts.map((a) => [`${a.labels.alertname}{${a.labels.pod_name ?? a.labels.queue ?? a.labels.instance ?? ''}}`, a.state]));
+    const now = new Map(alerts.map((a) => [`${a.labels.alertname}{${a.labels.pod ?? a.labels.queue ?? a.labels.instance ?? ''}}`, a.state]));
     for (const [key, state] of now) if (this.seen.alerts.get(key) !== state) this.note('alert', `${key} ${state}`);
     for (const key of this.seen.alerts.keys()) if (!now.has(key)) this.note('alert', `${key} resolved (inactive in Prometheus)`);
     this.seen.alerts = now;

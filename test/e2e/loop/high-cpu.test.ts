@@ -9,7 +9,7 @@ import { describeWithComponents } from '../../helpers/components.js';
 import { CONTROL_PLANE_COMPONENTS } from '../../cluster/control-plane.js';
 import { LOOP_BINARIES, startLoop, type Loop, type LoopCluster } from './harness.js';
 
-const CPU_PER_POD = 'max(avg by (pod_name) (rate(container_cpu_usage_seconds_total{namespace="ci",pod_name=~"ci-failure-agent-[a-z0-9]+-[a-z0-9]{5}",container_name!="",container_name!="POD"}[5s])))';
+const CPU_PER_POD = 'max(sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{namespace="ci",pod=~"ci-failure-agent-[a-z0-9]+-[a-z0-9]{5}",container!="",container!="POD",image!=""}[5s])))';
 
 /** The same scenario on the sandbox and on a real control plane (the real HPA controller scales; kwok's pods become Ready). */
 const scenario = (on: LoopCluster['kind']) => () => {

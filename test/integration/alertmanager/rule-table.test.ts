@@ -17,12 +17,12 @@ import { FILES, alertnamesOf, readAlertingRules, readYaml, routeTo, type AmConfi
 /** Per alert: sample values of the labels its expression keeps, and what autoremediator should do. */
 const CASES: Record<string, { byLabels: LabelSet; rule: string; target: { apiVersion: string; kind: string; name: string } }> = {
   HighPodCPU: {
-    byLabels: { namespace: 'ci', pod_name: 'ci-failure-agent-6f7c9d8b5-2xk4p' },
+    byLabels: { namespace: 'ci', pod: 'ci-failure-agent-6f7c9d8b5-2xk4p' },
     rule: 'cpu-raise-hpa-floor',
     target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-failure-agent' },
   },
   HighMemoryUsage: {
-    byLabels: { namespace: 'ci', pod_name: 'ci-failure-agent-6f7c9d8b5-2xk4p', container_name: 'ci-failure-agent' },
+    byLabels: { namespace: 'ci', pod: 'ci-failure-agent-6f7c9d8b5-2xk4p', container: 'ci-failure-agent' },
     rule: 'memory-raise-limits',
     target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-failure-agent' },
   },
@@ -32,7 +32,7 @@ const CASES: Record<string, { byLabels: LabelSet; rule: string; target: { apiVer
     target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-failure-agent' },
   },
   DatabaseConnectionsHigh: {
-    byLabels: { namespace: 'ci', instance: '10.0.1.1:9187' },
+    byLabels: { namespace: 'ci', pod: 'ci-failure-agent-db-1' },
     rule: 'db-add-read-replicas',
     target: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: 'ci-failure-agent-db' },
   },
@@ -106,7 +106,7 @@ describe('alert rules × autoremediator rule table', () => {
 
     // The templated fields of the action and of the validation checks render too.
     const action = rule.action;
-    if (action.type === 'resources') expect(renderValue(action.container, data, 'container')).toEqual({ ok: true, value: labels.container_name });
+    if (action.type === 'resources') expect(renderValue(action.container, data, 'container')).toEqual({ ok: true, value: labels.container });
     if (action.type === 'redis') expect(renderValue(action.address, data, 'redis-address')).toEqual({ ok: true, value: `redis://${labels.instance}` });
     for (const check of rule.validate?.checks ?? []) expect(renderValue(check.query, data, 'promql')).toMatchObject({ ok: true });
   });

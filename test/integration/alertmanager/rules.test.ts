@@ -1,44 +1,76 @@
 /**
- * The Prometheus alert rules in alertmanager/rules: valid for Prometheus 2.42 (promtool
- * check rules), behaving as their unit tests say (promtool test rules), and the end-to-end
- * copy exactly what make-e2e-rules.sh generates from the production file.
+ * The Prometheus alert rules in alertmanager/rules: valid for Prometheus 2.42 and 3 (promtool
+ * check rules, with each promtool), behaving as their unit tests say (promtool test rules, whose
+ * input series are shaped as the exporters publish them), and the end-to-end copy exactly what
+ * make-e2e-rules.sh generates from the production file.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { describeWithBinaries } from '../../helpers/binaries.js';
 import { FILES, readAlertingRules, readRuleGroups } from './configs.js';
+import { describePerPromtool } from './promtools.js';
 import { run } from './run.js';
 
 const ALERTS = ['HighPodCPU', 'HighMemoryUsage', 'HighLatencyP99', 'DatabaseConnectionsHigh', 'QueueDepthHigh', 'RedisMemoryPressure'];
 
-describeWithBinaries({ promtool: 'prometheus' }, 'alert rules through promtool', () => {
+/**
+ * Mutations of the production rules that the unit tests must catch: each one is a way the
+ * rules have been, or could easily be, wrong on a real cluster.
+ */
+const MUTANTS: { name: string; edits: [from: string, to: string][]; alert: string }[] = [
+  // The runbook's aggregation drops namespace, and with it the target.
+  { name: "the runbook's by (pod), which drops namespace", edits: [['sum by (namespace, pod) (', 'sum by (pod) (']], alert: 'HighPodCPU' },
+  // An average over a pod's containers understates a pod with a sidecar.
+  { name: "avg instead of sum over a pod's containers", edits: [['sum by (namespace, pod) (', 'avg by (namespace, pod) (']], alert: 'HighPodCPU' },
+  // Pre-1.16 label names (the shipped rules' old ones) match nothing a current kubelet sends.
+  {
+    name: 'the removed pod_name / container_name labels',
+    edits: [
+      ['by (namespace, pod, container)', 'by (namespace, pod_name, container_name)'],
+      ['by (namespace, pod) (\n            rate(container_cpu', 'by (namespace, pod_name) (\n            rate(container_cpu'],
+      [' pod=~"ci-failure-agent-[a-z0-9]', ' pod_name=~"ci-failure-agent-[a-z0-9]'],
+      ['container!=', 'container_name!='],
+    ],
+    alert: 'HighPodCPU',
+  },
+  // Without image!="", the kubelet's /metrics/resource copy is summed in too.
+  { name: 'no image!="" filter', edits: [[', image!=""}', '}']], alert: 'HighPodCPU' },
+  // Without container!="", the pod-level cgroup series (and containerd's pause) count.
+  { name: 'no container!="" filter', edits: [['container!="", ', '']], alert: 'HighPodCPU' },
+  // Every setting of CNPG's pg_settings query is the same metric: max_connections must be named.
+  { name: 'cnpg_pg_settings_setting without name="max_connections"', edits: [[', name="max_connections"}', '}']], alert: 'DatabaseConnectionsHigh' },
+];
+
+describePerPromtool('alert rules through promtool', ({ bin }) => {
   test.each([FILES.rules, FILES.e2eRules])('promtool check rules %s', async (file) => {
-    const r = await run('promtool', ['check', 'rules', file]);
+    const r = await run(bin, ['check', 'rules', file]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`SUCCESS: ${ALERTS.length} rules found`);
   });
 
   test.each([FILES.rulesTest, FILES.e2eRulesTest])('promtool test rules %s', async (file) => {
-    const r = await run('promtool', ['test', 'rules', basename(file)], { cwd: join(file, '..') });
+    const r = await run(bin, ['test', 'rules', basename(file)], { cwd: join(file, '..') });
     expect(`${r.stdout}${r.stderr}`).not.toContain('FAILED');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('SUCCESS');
   });
 
-  test("the unit tests catch the runbook's by (pod_name), which drops namespace", async () => {
-    // A negative control: the same tests against the rules with the runbook's aggregation.
+  test.each(MUTANTS)('the unit tests catch $name', async ({ edits, alert }) => {
+    // A negative control: the same tests against the rules with one mistake put back.
     const dir = mkdtempSync(join(tmpdir(), 'am-rules-'));
     try {
       const rules = readFileSync(FILES.rules, 'utf8');
-      const runbook = rules.replace('avg by (namespace, pod_name) (', 'avg by (pod_name) (');
-      expect(runbook).not.toBe(rules);
-      writeFileSync(join(dir, basename(FILES.rules)), runbook);
+      let mutant = rules;
+      for (const [from, to] of edits) {
+        expect({ from, found: mutant.includes(from) }).toEqual({ from, found: true });
+        mutant = mutant.split(from).join(to);
+      }
+      writeFileSync(join(dir, basename(FILES.rules)), mutant);
       copyFileSync(FILES.rulesTest, join(dir, basename(FILES.rulesTest)));
-      const r = await run('promtool', ['test', 'rules', basename(FILES.rulesTest)], { cwd: dir });
+      const r = await run(bin, ['test', 'rules', basename(FILES.rulesTest)], { cwd: dir });
       expect(r.code).not.toBe(0);
-      expect(`${r.stdout}${r.stderr}`).toMatch(/FAILED[\s\S]*alertname: HighPodCPU/);
+      expect(`${r.stdout}${r.stderr}`).toMatch(new RegExp(`FAILED[\\s\\S]*alertname: ${alert}`));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@
  * through auth, parsing, the real SQLite store, the shipped rules/ and the planner.
  */
 import request from 'supertest';
-import { fixture } from '../../helpers/fixtures.js';
+import { currentFixture, fixture } from '../../helpers/fixtures.js';
 import { referenceCluster, type FakeCluster } from '../../helpers/fake-cluster.js';
 import { ADMIN_TOKEN, WEBHOOK_TOKEN, buildTestApp, settle, type TestApp } from '../../helpers/app.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
@@ -89,20 +89,35 @@ describe('intake of the captured Alertmanager bodies', () => {
     expect(cluster.applied).toHaveLength(1);
   });
 
-  test('HighMemoryUsage raises the memory of the container named in the alert', async () => {
-    await post(t, fixture('firing-HighMemoryUsage')).expect(202);
+  test("HighMemoryUsage (today's rules: cAdvisor's container label) raises the memory of the container named in the alert, once for the three pods", async () => {
+    const res = await post(t, currentFixture('firing-HighMemoryUsage')).expect(202);
+    expect(res.body).toMatchObject({ accepted: 3 });
     await settle(t.app);
-    const [rem] = await remediations(t);
-    expect(rem!.decision).toMatchObject({
+    const rems = await remediations(t);
+    const acts = rems.filter((r) => r.decision.outcome === 'act');
+    expect(acts).toHaveLength(1);
+    expect(acts[0]!.decision).toMatchObject({
       rule: 'memory-raise-limits',
       outcome: 'act',
       before: { 'requests.memory': '512Mi', 'limits.memory': '1Gi' },
       after: { 'requests.memory': '640Mi', 'limits.memory': '1280Mi' },
     });
+    // The other two pods' alerts name the same Deployment: skipped, not a second raise.
+    expect(rems.map((r) => (r.decision.outcome === 'skip' ? r.decision.reason : 'act')).sort()).toEqual(['act', 'cooldown', 'cooldown']);
+    expect(cluster.applied).toHaveLength(1);
   });
 
-  test.each(['resolved-single-QueueDepthHigh', 'resolved-group-HighPodCPU', 'resolved-HighMemoryUsage'])('%s: recorded as skipped, reason resolved', async (name) => {
-    await post(t, fixture(name)).expect(202);
+  test('HighMemoryUsage of the pre-1.16 capture (container_name only): skipped, naming the missing label; nothing changes', async () => {
+    await post(t, fixture('firing-HighMemoryUsage')).expect(202);
+    await settle(t.app);
+    const [rem] = await remediations(t);
+    expect(rem!.decision).toMatchObject({ rule: 'memory-raise-limits', outcome: 'skip', reason: 'template-missing-label' });
+    expect(rem!.decision.explanation).toContain('$labels.container');
+    expect(cluster.applied).toHaveLength(0);
+  });
+
+  test.each(['resolved-single-QueueDepthHigh', 'resolved-group-HighPodCPU', 'current/resolved-HighMemoryUsage'])('%s: recorded as skipped, reason resolved', async (name) => {
+    await post(t, name.startsWith('current/') ? currentFixture(name.slice('current/'.length)) : fixture(name)).expect(202);
     await settle(t.app);
     const rems = await remediations(t);
     expect(rems.length).toBeGreaterThan(0);

@@ -20,7 +20,7 @@ import { renderTarget, renderValue } from '../../../src/rule-table/templates.js'
 import { PrometheusSource } from '../../../src/validation/prometheus.js';
 
 /** Lint findings that the real exporters' own names draw too (the alert rules use these names). */
-const KNOWN_LINT = [/^pg_stat_activity_count non-histogram and non-summary metrics should not have "_count" suffix$/];
+const KNOWN_LINT = [/^cnpg_backends_total non-counter metrics should not have "_total" suffix$/];
 
 interface PromAlert {
   labels: Record<string, string>;
@@ -51,6 +51,18 @@ describeWithBinaries({ prometheus: 'prometheus', promtool: 'prometheus' }, 'the 
       // exit 3: lint findings only (all of them known); 1 would be a body Prometheus cannot parse
       expect({ path: job.path, code: problems.length === 0 && r.status === 3 ? 0 : r.status, problems }).toEqual({ path: job.path, code: 0, problems: [] });
     }
+  });
+
+  test("kube-state-metrics' series reach Prometheus under the labels kubernetes-mixin's alerts select", async () => {
+    // KubeHpaMaxedOut's operands, as the mixin writes them (job="kube-state-metrics"), name the HPA.
+    const q = 'kube_horizontalpodautoscaler_spec_max_replicas{job="kube-state-metrics", namespace="ci"}';
+    let result: { metric: Record<string, string>; value: [number, string] }[] = [];
+    await waitFor(q, async () => {
+      const body = (await (await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: typeof result } };
+      result = body.data.result;
+      return result.length > 0;
+    }, 20_000, 250);
+    expect(result.map((r) => [r.metric.horizontalpodautoscaler, r.metric.namespace, r.value[1]])).toEqual([['ci-failure-agent', 'ci', '20']]);
   });
 
   test('every alert fires under its condition, with the labels the rule table needs; every validation query answers one value', async () => {
@@ -90,6 +102,10 @@ describeWithBinaries({ prometheus: 'prometheus', promtool: 'prometheus' }, 'the 
       expect({ rule: rule.name, service: alert.labels.service }).toEqual({ rule: rule.name, service: 'ci-failure-agent' });
       const target = renderTarget(rule.target, alert);
       expect({ rule: rule.name, ok: target.ok }).toEqual({ rule: rule.name, ok: true });
+      // The action's templated fields render from the alert too: the memory rule's container
+      // from cAdvisor's `container`, the Redis address from redis_exporter's `instance`.
+      if (rule.action.type === 'resources') expect(renderValue(rule.action.container, alert, 'container')).toEqual({ ok: true, value: 'ci-failure-agent' });
+      if (rule.action.type === 'redis') expect(renderValue(rule.action.address, alert, 'redis-address')).toEqual({ ok: true, value: 'redis://ci-failure-agent-redis.ci.svc:6379' });
       for (const check of rule.validate?.checks ?? []) {
         const q = renderValue(check.query, alert, 'promql');
         if (!q.ok) throw new Error(`${rule.name}/${check.name}: ${q.message}`);
@@ -103,6 +119,9 @@ describeWithBinaries({ prometheus: 'prometheus', promtool: 'prometheus' }, 'the 
     expect((results['cpu-raise-hpa-floor/p99-within-sla'] as { value: number }).value).toBeGreaterThan(0.5);
     expect((results['cpu-raise-hpa-floor/error-rate'] as { value: number }).value).toBeGreaterThan(0.001);
     expect((results['cache-raise-maxmemory/cache-hit-ratio'] as { value: number }).value).toBeLessThan(0.98);
+    // The CPU and database alerts name the pod they measured (cAdvisor's and CNPG's `pod`).
+    expect(alerts.find((a) => a.labels.alertname === 'HighPodCPU')!.labels.pod).toMatch(/^ci-failure-agent-[a-z0-9]+-[a-z0-9]{5}$/);
+    expect(alerts.find((a) => a.labels.alertname === 'DatabaseConnectionsHigh')!.labels.pod).toMatch(/^ci-failure-agent-db-[12]$/);
     // The Redis alert names the address the redis action would connect to.
     expect(alerts.find((a) => a.labels.alertname === 'RedisMemoryPressure')!.labels.instance).toBe('ci-failure-agent-redis.ci.svc:6379');
   }, 90_000);

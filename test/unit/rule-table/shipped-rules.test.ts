@@ -7,6 +7,7 @@ import { formatRuleError } from '../../../src/rule-table/errors.js';
 import { loadRuleTable } from '../../../src/rule-table/loader.js';
 import { matchAlert } from '../../../src/rule-table/match.js';
 import { renderTarget, renderValue } from '../../../src/rule-table/templates.js';
+import { CURRENT_FIXTURE_DIR } from '../../helpers/fixtures.js';
 import { FIXTURES_DIR, SHIPPED_RULES_DIR } from './helpers.js';
 
 let table: RuleTable;
@@ -42,13 +43,48 @@ describe('captured Alertmanager fixtures', () => {
     expect(alerts).toBeGreaterThanOrEqual(15);
   });
 
-  test('HighMemoryUsage renders the container from container_name', async () => {
+  test('HighMemoryUsage of the pre-1.16 capture (container_name, no container) cannot render the container: a skip naming the label, never a wrong container', async () => {
     const body = JSON.parse(await readFile(join(FIXTURES_DIR, 'firing-HighMemoryUsage.json'), 'utf8')) as WebhookNotification;
     const alert = body.alerts[0]!;
+    expect(alert.labels).toMatchObject({ container_name: 'ci-failure-agent' });
     const [rule] = matchAlert(table, alert.labels);
-    expect(rule?.action.type).toBe('resources');
-    if (rule?.action.type !== 'resources') return;
-    expect(renderValue(rule.action.container, alert, 'container')).toEqual({ ok: true, value: 'ci-failure-agent' });
+    if (rule?.action.type !== 'resources') throw new Error('expected the resources rule');
+    expect(renderValue(rule.action.container, alert, 'container')).toMatchObject({ ok: false, reason: 'template-missing-label', missing: '$labels.container' });
+  });
+});
+
+/** What each alert of today's captures should lead to, and the action's rendered field. */
+const CURRENT: Record<string, { rule: string; target: { apiVersion: string; kind: string; name: string }; container?: string; address?: string }> = {
+  HighPodCPU: { rule: 'cpu-raise-hpa-floor', target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-failure-agent' } },
+  HighMemoryUsage: { rule: 'memory-raise-limits', target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-failure-agent' }, container: 'ci-failure-agent' },
+  HighLatencyP99: { rule: 'latency-raise-hpa-floor', target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-failure-agent' } },
+  DatabaseConnectionsHigh: { rule: 'db-add-read-replicas', target: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: 'ci-failure-agent-db' } },
+  QueueDepthHigh: { rule: 'queue-add-consumers', target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-failure-agent-consumer' } },
+  RedisMemoryPressure: { rule: 'cache-raise-maxmemory', target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ci-failure-agent-redis' }, address: 'redis://ci-failure-agent-redis.ci.svc:6379' },
+};
+
+describe("Alertmanager bodies captured for today's alert rules (test/fixtures/alertmanager-current)", () => {
+  test('every alert of every capture matches its rule, renders its target in its namespace and its action', async () => {
+    const files = (await readdir(CURRENT_FIXTURE_DIR)).filter((f) => f.endsWith('.json')).sort();
+    const seen = new Set<string>();
+    for (const file of files) {
+      const body = JSON.parse(await readFile(join(CURRENT_FIXTURE_DIR, file), 'utf8')) as WebhookNotification;
+      for (const alert of body.alerts) {
+        const alertname = alert.labels.alertname!;
+        const want = CURRENT[alertname];
+        if (!want) throw new Error(`${file}: no expectation for ${alertname}`);
+        seen.add(alertname);
+        const matched = matchAlert(table, alert.labels);
+        expect({ file, rules: matched.map((r) => r.name) }).toEqual({ file, rules: [want.rule] });
+        const rule = matched[0]!;
+        expect({ file, target: renderTarget(rule.target, alert) }).toEqual({ file, target: { ok: true, value: { ...want.target, namespace: alert.labels.namespace } } });
+        if (rule.action.type === 'resources') expect({ file, container: renderValue(rule.action.container, alert, 'container') }).toEqual({ file, container: { ok: true, value: want.container } });
+        if (rule.action.type === 'redis') expect({ file, address: renderValue(rule.action.address, alert, 'redis-address') }).toEqual({ file, address: { ok: true, value: want.address } });
+        for (const check of rule.validate?.checks ?? []) expect({ file, check: check.name, ok: renderValue(check.query, alert, 'promql').ok }).toEqual({ file, check: check.name, ok: true });
+      }
+    }
+    // Every shipped alert has a capture.
+    expect([...seen].sort()).toEqual(Object.keys(CURRENT).sort());
   });
 });
 
@@ -87,7 +123,7 @@ describe('alerts without fixtures, with the labels §3.3 of the protocol notes l
 
   test.each([
     // the same alert name from another service matches nothing
-    [{ alertname: 'HighPodCPU', service: 'billing', pod_name: 'billing-1' }],
+    [{ alertname: 'HighPodCPU', service: 'billing', namespace: 'billing', pod: 'billing-6d5f8c7b9-x2x2x' }],
     // an alert name no rule knows
     [{ alertname: 'Watchdog', service: 'ci-failure-agent' }],
   ])('%j matches no rule', (labels) => {

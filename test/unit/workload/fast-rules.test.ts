@@ -65,7 +65,7 @@ describe('fastRuleTable', () => {
 });
 
 describe('prometheusConfig', () => {
-  test('four scrape jobs on the sandbox; the DB and Redis exporters keep their own instance label', () => {
+  test('five scrape jobs on the sandbox, each keeping the job and instance labels its simulated exporter publishes', () => {
     const c = parse(prometheusConfig({ sandbox: '127.0.0.1:4000', alertmanagers: ['127.0.0.1:9093'], ruleFiles: ['/r.yml'], interval: '500ms' })) as {
       global: { scrape_interval: string; evaluation_interval: string };
       rule_files: string[];
@@ -76,10 +76,11 @@ describe('prometheusConfig', () => {
     expect(c.rule_files).toEqual(['/r.yml']);
     expect(c.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['127.0.0.1:9093']);
     expect(c.scrape_configs.map((j) => [j.job_name, j.metrics_path, j.honor_labels, j.static_configs[0]!.targets[0]])).toEqual([
-      ['ci-failure-agent', '/metrics', false, '127.0.0.1:4000'],
-      ['cadvisor', '/metrics/cadvisor', false, '127.0.0.1:4000'],
-      ['postgres', '/metrics/postgres', true, '127.0.0.1:4000'],
-      ['redis', '/metrics/redis', true, '127.0.0.1:4000'],
+      ['ci-failure-agent', '/metrics', true, '127.0.0.1:4000'],
+      ['kubelet', '/metrics/cadvisor', true, '127.0.0.1:4000'],
+      ['cnpg', '/metrics/cnpg', true, '127.0.0.1:4000'],
+      ['redis-exporter', '/metrics/redis', true, '127.0.0.1:4000'],
+      ['kube-state-metrics', '/metrics/kube-state-metrics', true, '127.0.0.1:4000'],
     ]);
   });
 });
