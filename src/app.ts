@@ -93,6 +93,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ruleLookup: (name) => rules.current().rules.find((r) => r.name === name),
         alertLookup: (id) => store.getAlert(id),
         publicUrl: config.publicUrl,
+        threads: { get: (id) => store.getSlackThread(id), set: (id, t) => store.setSlackThread(id, t) },
       })
     : null;
 

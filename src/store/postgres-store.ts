@@ -22,6 +22,7 @@ import type {
   Page,
   RecordedAlert,
   RemediationQuery,
+  SlackThread,
   Store,
   TransitionPatch,
 } from './store.js';
@@ -457,6 +458,21 @@ export class PostgresStore implements Store {
   async listBreakers(): Promise<Breaker[]> {
     const { rows } = await this.pool.query<BreakerRow>('SELECT * FROM breakers ORDER BY open DESC, opened_at DESC, target_key');
     return rows.map(toBreaker);
+  }
+
+  async getSlackThread(remediationId: string): Promise<SlackThread | null> {
+    const { rows } = await this.pool.query<SlackThread>('SELECT channel, ts FROM slack_threads WHERE remediation_id = $1', [remediationId]);
+    return rows[0] ?? null;
+  }
+
+  async setSlackThread(remediationId: string, thread: SlackThread | null): Promise<void> {
+    if (thread === null) await this.pool.query('DELETE FROM slack_threads WHERE remediation_id = $1', [remediationId]);
+    else {
+      await this.pool.query(
+        'INSERT INTO slack_threads (remediation_id, channel, ts) VALUES ($1, $2, $3) ON CONFLICT (remediation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts',
+        [remediationId, thread.channel, thread.ts],
+      );
+    }
   }
 
   /**
