@@ -80,7 +80,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     deps.validator ??
     new ClusterValidator({
       readObject: (t) => deps.cluster.readObject(t),
-      metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl) : null,
+      metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl, undefined, config.prometheusClient) : null,
       clock,
       logger,
       pollMs: config.readinessPollMs,
