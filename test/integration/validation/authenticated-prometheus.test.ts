@@ -117,7 +117,7 @@ describeWithBinaries({ prometheus: 'prometheus', openssl: 'openssl' }, 'validati
 
     test('PROMETHEUS_BASIC_AUTH: the right credentials get the value; none or a wrong password get a clear error', async () => {
       expect(await sourceFrom({ PROMETHEUS_URL: url, PROMETHEUS_BASIC_AUTH: `${USER}:${PASSWORD}` }).query('vector(42)')).toEqual(FORTY_TWO);
-      for (const env of [{ PROMETHEUS_URL: url }, { PROMETHEUS_URL: url, PROMETHEUS_BASIC_AUTH: `${USER}:wrong-password` }]) {
+      for (const env of [{ PROMETHEUS_URL: url }, { PROMETHEUS_URL: url, PROMETHEUS_BASIC_AUTH: `${USER}:wrong-password` }] as Array<Record<string, string>>) {
         const r = await sourceFrom(env).query('vector(42)');
         expect(r).toEqual({ ok: false, error: expect.stringMatching(/^Prometheus answered 401: the credentials were refused or missing/) as unknown });
       }
