@@ -7,8 +7,11 @@
 //     bench/results). better-sqlite3 stays external (a native addon), and pg-native (pg's optional
 //     native binding, not installed) too. Names are kept and a source map is written, so stack
 //     traces stay readable (node --enable-source-maps maps them back to src/).
+//     The package version and the git revision are written in (src/platform/build-info.ts):
+//     `--version` and autoremediator_build_info tell which build runs. The revision comes from
+//     GIT_REVISION when set (the Docker build has no .git), else from `git rev-parse HEAD`.
 import { execFileSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +22,16 @@ const require = createRequire(import.meta.url);
 
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
 cpSync(join(root, 'src/sandbox/seed'), join(root, 'dist/src/sandbox/seed'), { recursive: true });
+function gitRevision() {
+  if (process.env.GIT_REVISION) return process.env.GIT_REVISION;
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
 await build({
   absWorkingDir: root,
   entryPoints: ['src/cli.ts'],
@@ -30,6 +43,7 @@ await build({
   external: ['better-sqlite3', 'pg-native'],
   // CommonJS dependencies call require(); an ES module has none, so give it one.
   banner: { js: "import { createRequire as __autoremediatorCreateRequire } from 'node:module'; const require = __autoremediatorCreateRequire(import.meta.url);" },
+  define: { AUTOREMEDIATOR_BUILD: JSON.stringify({ version, revision: gitRevision() }) },
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,

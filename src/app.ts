@@ -83,7 +83,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     deps.validator ??
     new ClusterValidator({
       readObject: (t) => deps.cluster.readObject(t),
-      metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl) : null,
+      metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl, undefined, config.prometheusClient) : null,
       clock,
       logger,
       pollMs: config.readinessPollMs,
@@ -96,6 +96,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
         ruleLookup: (name) => rules.current().rules.find((r) => r.name === name),
         alertLookup: (id) => store.getAlert(id),
         publicUrl: config.publicUrl,
+        threads: { get: (id) => store.getSlackThread(id), set: (id, t) => store.setSlackThread(id, t) },
       })
     : null;
 

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { createApp, type App, type AppDeps } from './app.js';
 import { loadConfig, type Config } from './config/config.js';
 import type { ClusterPort } from './domain/cluster.js';
+import { reservePort } from './platform/listen.js';
 import { createLogger, type Logger } from './platform/logger.js';
 
 export interface Running {
@@ -24,6 +25,8 @@ export interface ServeOptions {
   /** Install SIGTERM/SIGINT/SIGHUP handlers (the CLI does; embedded use may not). */
   signals?: boolean;
   extra?: Partial<AppDeps>;
+  /** A port bound already (reservePort), e.g. by the sandbox before it writes its files. */
+  reserved?: Awaited<ReturnType<typeof reservePort>>;
 }
 
 export async function serve(opts: ServeOptions): Promise<Running> {
@@ -34,12 +37,18 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   if (config.allowedNamespaces !== '*' && config.allowedNamespaces.length === 0) {
     logger.warn('ALLOWED_NAMESPACES is empty: every target will be refused (outside-allowed-namespaces)');
   }
-  const app = await createApp({ config, logger, cluster: opts.cluster, ...opts.extra });
-  await app.start();
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.http.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  // The port first: a port in use ends the start with a ListenError before the store is opened.
+  const reserved = opts.reserved ?? (await reservePort(config.port, config.host, 'the service', 'PORT'));
+  let app: App;
+  try {
+    app = await createApp({ config, logger, cluster: opts.cluster, ...opts.extra });
+    await app.start();
+  } catch (err) {
+    reserved.server.close();
+    throw err;
+  }
+  const server: Server = reserved.server;
+  reserved.attach(app.http);
   // Alertmanager keeps connections alive; keep our side open a little longer than its idle timeout.
   server.keepAliveTimeout = 65_000;
   const address = server.address();

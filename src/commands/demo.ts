@@ -17,7 +17,6 @@ import { accessSync, constants, createWriteStream, existsSync, mkdirSync, readdi
 import { createServer } from 'node:net';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { parseDocument } from 'yaml';
 import { KubeCluster } from '../actions/kube-cluster.js';
@@ -26,6 +25,7 @@ import { loadConfig } from '../config/config.js';
 import { KubeClient } from '../kube/client.js';
 import { serve, type Running } from '../main.js';
 import { systemClock } from '../platform/clock.js';
+import { ListenError, listenErrorMessage, reservePort } from '../platform/listen.js';
 import { createLogger } from '../platform/logger.js';
 import { loadSeed, startSandboxApi, type SandboxApi } from '../sandbox/index.js';
 import { fastRuleTable, prometheusConfig } from '../sandbox/workload/index.js';
@@ -261,21 +261,21 @@ export class DemoTimeline {
 
 // ---------------------------------------------------------------------------------------
 
+export interface DemoOptions {
+  port: number;
+  apiPort: number;
+  dataDir: string;
+  readyDelayMs: number;
+  /** The rule table to run, made fast (every time ÷60); default the package's rules/. */
+  rules?: string;
+  /** Raise the offered load by itself (false: --no-load). */
+  load: boolean;
+  /** Stop after this many seconds. */
+  stopAfterSeconds?: number;
+}
+
 /** `autoremediator sandbox --with-prometheus [options]`. Returns -1 while running (the CLI stays up). */
-export async function runDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'with-prometheus': { type: 'boolean', default: true },
-      port: { type: 'string', default: process.env.PORT ?? '8000' },
-      'api-port': { type: 'string', default: '0' },
-      'data-dir': { type: 'string', default: './data' },
-      'ready-delay': { type: 'string', default: '2000' },
-      rules: { type: 'string', default: join(packageRoot(), 'rules') },
-      'no-load': { type: 'boolean', default: false },
-      'stop-after': { type: 'string' },
-    },
-  });
+export async function runDemo(opts: DemoOptions): Promise<number> {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   const found = BINARIES.map((b) => ({ ...b, path: findOnPath(b.names) }));
   const missing = found.filter((b) => b.path === null);
@@ -297,11 +297,14 @@ export async function runDemo(argv: string[]): Promise<number> {
     }
   }
 
+  // The service's port first: a demo whose port is taken fails before it deletes the directory
+  // of a demo that is running.
+  const reserved = await reservePort(opts.port, '127.0.0.1', 'autoremediator demo (the service)', '--port or PORT');
   // A fresh directory each run: Prometheus' TSDB, Alertmanager's state, the service's store.
-  const dir = resolve(values['data-dir'], 'demo');
+  const dir = resolve(opts.dataDir, 'demo');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'rules'), { recursive: true });
-  const rulesSource = resolve(values.rules);
+  const rulesSource = resolve(opts.rules ?? join(packageRoot(), 'rules'));
   const ruleFiles = statSync(rulesSource).isDirectory() ? readdirSync(rulesSource).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(rulesSource, f)) : [rulesSource];
   for (const f of ruleFiles) writeFileSync(join(dir, 'rules', basename(f)), fastRuleTable(readFileSync(f, 'utf8')));
 
@@ -319,7 +322,9 @@ export async function runDemo(argv: string[]): Promise<number> {
     })());
 
   try {
-    api = await startSandboxApi({ seed: loadSeed(), port: Number(values['api-port']), readyDelayMs: Number(values['ready-delay']) });
+    api = await startSandboxApi({ seed: loadSeed(), port: opts.apiPort, readyDelayMs: opts.readyDelayMs }).catch((err: NodeJS.ErrnoException) => {
+      throw new ListenError(listenErrorMessage(err, opts.apiPort, '127.0.0.1', 'autoremediator demo (the simulated API server)', '--api-port'), err.code, opts.apiPort, '127.0.0.1');
+    });
     const kubeconfig = join(dir, 'sandbox.kubeconfig');
     await api.writeKubeconfig(kubeconfig);
     const promPort = await freePort();
@@ -331,7 +336,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       LOG_LEVEL: 'info',
       ...process.env,
       RULES_DIR: join(dir, 'rules'),
-      PORT: values.port,
+      PORT: String(opts.port),
       HOST: '127.0.0.1',
       DATABASE_URL: `sqlite:${join(dir, 'service.db')}`,
       WEBHOOK_TOKEN: webhookToken,
@@ -343,7 +348,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     // The service logs to a file: the terminal is for the timeline.
     const logger = createLogger(config.logLevel, pino.destination({ dest: join(dir, 'service.log'), sync: false }));
     const cluster = new KubeCluster(new KubeClient(api.kubeConfig()), createRedisConnector(), systemClock, logger);
-    running = await serve({ config, logger, cluster, signals: false });
+    running = await serve({ config, logger, cluster, signals: false, reserved });
 
     const amPort = await freePort();
     writeFileSync(join(dir, 'alertmanager.yml'), alertmanagerConfig(amTemplate, running.url.replace('http://', ''), webhookToken));
@@ -394,7 +399,7 @@ DEMO_READY ${JSON.stringify({ service: running.url, api: api.url, prometheus: pr
     for (let i = 0; i < 100 && sandbox.workload.snapshot().api.ready < 3; i++) await sleep(100);
     timeline = new DemoTimeline(out, { sandbox, prometheusUrl: promUrl, serviceUrl: running.url, adminToken });
     timeline.start();
-    if (!values['no-load']) {
+    if (opts.load) {
       // Let Prometheus see the quiet baseline first, then ramp 300 → 900 req/s over 10 s:
       // 300 per pod on 3 pods is ≈ 0.95 cores each, above HighPodCPU's 0.8.
       await sleep(5000);
@@ -402,44 +407,43 @@ DEMO_READY ${JSON.stringify({ service: running.url, api: api.url, prometheus: pr
       api.workload.setLoad(body);
       timeline.line('load', 'profile: ramp from 300 to 900 req/s over 10 s (HighPodCPU fires above 0.8 cores per pod)');
     }
-    if (values['stop-after']) {
-      const seconds = Number(values['stop-after']);
+    if (opts.stopAfterSeconds !== undefined) {
+      const seconds = opts.stopAfterSeconds;
       setTimeout(() => onSignal(`stopping after ${seconds} s`)(), seconds * 1000).unref();
     }
     return -1;
   } catch (err) {
     await stopAll();
+    if (!running) reserved.server.close();
     throw err;
   }
 }
 
+export interface LoadOptions {
+  url?: string;
+  rps?: number;
+  messagesPerSecond?: number;
+  profile?: string;
+  to?: number;
+  durationSeconds: number;
+  target?: string;
+  steps?: number;
+}
+
 /** `autoremediator sandbox load --url <sandbox> [--rps N] [--messages-per-second N] [--profile step|ramp|spike --to N --duration S [--target rps|messagesPerSecond]]`. */
-export async function runSandboxLoad(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      url: { type: 'string', default: process.env.SANDBOX_URL },
-      rps: { type: 'string' },
-      'messages-per-second': { type: 'string' },
-      profile: { type: 'string' },
-      to: { type: 'string' },
-      duration: { type: 'string', default: '0' },
-      target: { type: 'string' },
-      steps: { type: 'string' },
-    },
-  });
-  if (!values.url) {
+export async function runSandboxLoad(opts: LoadOptions): Promise<number> {
+  const url = opts.url ?? process.env.SANDBOX_URL;
+  if (!url) {
     process.stderr.write('autoremediator sandbox load: give --url of the sandbox API server (or SANDBOX_URL)\n');
     return 2;
   }
-  const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const body: Record<string, unknown> = {};
-  if (values.rps !== undefined) body.rps = num(values.rps);
-  if (values['messages-per-second'] !== undefined) body.messagesPerSecond = num(values['messages-per-second']);
-  if (values.profile !== undefined) {
-    body.profile = { type: values.profile, to: num(values.to), durationSeconds: num(values.duration), ...(values.target ? { target: values.target } : {}), ...(values.steps ? { steps: num(values.steps) } : {}) };
+  if (opts.rps !== undefined) body.rps = opts.rps;
+  if (opts.messagesPerSecond !== undefined) body.messagesPerSecond = opts.messagesPerSecond;
+  if (opts.profile !== undefined) {
+    body.profile = { type: opts.profile, to: opts.to, durationSeconds: opts.durationSeconds, ...(opts.target ? { target: opts.target } : {}), ...(opts.steps !== undefined ? { steps: opts.steps } : {}) };
   }
-  const base = values.url.replace(/\/$/, '');
+  const base = url.replace(/\/$/, '');
   const res = Object.keys(body).length ? await fetch(`${base}/sandbox/load`, { method: 'POST', body: JSON.stringify(body) }) : await fetch(`${base}/sandbox/load`);
   const text = await res.text();
   (res.ok ? process.stdout : process.stderr).write(`${text}\n`);

@@ -1,6 +1,11 @@
 /**
  * `autoremediator plan <payload.json>`: run a notification through the rule table
  * and the planner without recording or applying anything, and print each decision.
+ *
+ * With the service's store (--store, DATABASE_URL's syntax) and its cluster (--kubeconfig,
+ * or KUBECONFIG/KUBE_API_URL), the planner sees what the service sees: cooldowns, runs in
+ * progress, budgets, open breakers, current replicas. Without them it says, before the
+ * decisions, what it could not know, so a "would act" is read for what it is.
  */
 import { loadConfig } from '../config/config.js';
 import { parseNotification } from '../http/intake.js';
@@ -11,10 +16,31 @@ import { systemClock } from '../platform/clock.js';
 import { Engine } from '../remediation/engine.js';
 import { noValidation } from '../remediation/runner.js';
 import { RuleTableWatcher } from '../rule-table/watcher.js';
-import { openStore } from '../store/open-store.js';
+import { describeDatabaseLocation, openStore, parseDatabaseUrl } from '../store/open-store.js';
 import { clusterFromEnv } from './cluster-from-env.js';
 
-export async function runPlan(payload: Buffer, rulesDir: string): Promise<number> {
+export interface PlanOptions {
+  rules: string;
+  /** The service's store (DATABASE_URL syntax); none: an empty in-memory one. */
+  store?: string;
+  /** A kubeconfig file; none: KUBECONFIG/KUBE_API_URL from the environment, if set. */
+  kubeconfig?: string;
+}
+
+/** What plan could not know, for the header: one line per missing source. */
+export function planUnknowns(hasStore: boolean, hasCluster: boolean): string[] {
+  const lines: string[] = [];
+  if (!hasStore) {
+    lines.push('store: none given (--store): cooldowns, runs in progress, budgets and open breakers are not known; the decisions below assume there are none.');
+  }
+  if (!hasCluster) {
+    lines.push('cluster: none given (--kubeconfig, KUBECONFIG or KUBE_API_URL): current replicas and HPA bounds are not known; rules that need them skip with state-unavailable.');
+  }
+  return lines;
+}
+
+export async function runPlan(payload: Buffer, opts: PlanOptions): Promise<number> {
+  const rulesDir = opts.rules;
   const env = { INSECURE_NO_AUTH: 'true', ...process.env, RULES_DIR: rulesDir };
   const config = loadConfig(env);
   let notification;
@@ -30,8 +56,10 @@ export async function runPlan(payload: Buffer, rulesDir: string): Promise<number
   const rules = new RuleTableWatcher(rulesDir, { logger: silentLogger });
   await rules.start();
   rules.stop();
-  const store = await openStore(':memory:');
-  const { cluster, description } = clusterFromEnv(process.env);
+  const store = await openStore(opts.store ?? ':memory:');
+  const clusterEnv = opts.kubeconfig ? { ...process.env, KUBE_API_URL: undefined, KUBECONFIG: opts.kubeconfig } : process.env;
+  const { cluster, description } = clusterFromEnv(clusterEnv);
+  const storeDescription = opts.store ? describeDatabaseLocation(parseDatabaseUrl(opts.store)) : 'none';
   const engine = new Engine({
     store,
     rules: () => rules.current(),
@@ -46,7 +74,8 @@ export async function runPlan(payload: Buffer, rulesDir: string): Promise<number
     instanceId: 'plan',
     breaker: config.breaker,
   });
-  process.stdout.write(`rules: ${rulesDir} (${rules.status().ruleCount} rules, version ${rules.status().version.slice(0, 12)}); cluster: ${description}\n`);
+  process.stdout.write(`rules: ${rulesDir} (${rules.status().ruleCount} rules, version ${rules.status().version.slice(0, 12)}); store: ${storeDescription}; cluster: ${description}\n`);
+  for (const line of planUnknowns(opts.store !== undefined, description !== 'none configured')) process.stdout.write(`${line}\n`);
   for (const alert of notification.alerts) {
     const results = await engine.evaluate({ id: null, ...alert }, { record: false, dryRun: true, origin: 'replay' });
     process.stdout.write(`\n${alert.labels.alertname} [${alert.status}] fingerprint ${alert.fingerprint}\n`);

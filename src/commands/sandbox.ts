@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { KubeCluster } from '../actions/kube-cluster.js';
 import { createRedisConnector } from '../actions/redis-connector.js';
 import { loadConfig } from '../config/config.js';
@@ -15,32 +14,23 @@ import { KubeClient } from '../kube/client.js';
 import { serve } from '../main.js';
 import { systemClock } from '../platform/clock.js';
 import { createLogger } from '../platform/logger.js';
-import { loadSeed, startSandboxApi } from '../sandbox/index.js';
+import { ListenError, listenErrorMessage, reservePort } from '../platform/listen.js';
+import { loadSeed, startSandboxApi, type SandboxApi } from '../sandbox/index.js';
 
-export async function runSandbox(argv: string[]): Promise<number> {
-  // `sandbox load …` and `sandbox --with-prometheus` (the live demo) live in demo.ts.
-  if (argv[0] === 'load') return (await import('./demo.js')).runSandboxLoad(argv.slice(1));
-  if (argv.includes('--with-prometheus')) return (await import('./demo.js')).runDemo(argv);
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: process.env.PORT ?? '8000' },
-      'api-port': { type: 'string', default: '0' },
-      'data-dir': { type: 'string', default: './data' },
-      'ready-delay': { type: 'string', default: '2000' },
-      'keep-history': { type: 'boolean', default: false },
-    },
-  });
-  const dataDir = resolve(values['data-dir']);
-  mkdirSync(dataDir, { recursive: true });
+export interface SandboxOptions {
+  /** The service's port (0: any free one). */
+  port: number;
+  /** The simulated API server's port (0: any free one). */
+  apiPort: number;
+  dataDir: string;
+  readyDelayMs: number;
+  keepHistory: boolean;
+}
+
+export async function runSandbox(opts: SandboxOptions): Promise<number> {
+  const dataDir = resolve(opts.dataDir);
   const dbFile = resolve(dataDir, 'sandbox.db');
-  // A fresh history each run, so cooldowns of an earlier session do not confuse the quick start.
-  if (!values['keep-history']) for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
-
-  const api = await startSandboxApi({ seed: loadSeed(), port: Number(values['api-port']), readyDelayMs: Number(values['ready-delay']) });
   const kubeconfig = resolve(dataDir, 'sandbox.kubeconfig');
-  await api.writeKubeconfig(kubeconfig);
-
   const webhookToken = process.env.WEBHOOK_TOKEN || `sandbox-webhook-${randomBytes(12).toString('hex')}`;
   const adminToken = process.env.ADMIN_TOKEN || `sandbox-admin-${randomBytes(12).toString('hex')}`;
   const config = loadConfig({
@@ -49,15 +39,37 @@ export async function runSandbox(argv: string[]): Promise<number> {
     DRY_RUN: 'false',
     LOG_LEVEL: 'info',
     ...process.env,
-    PORT: values.port,
+    PORT: String(opts.port),
     HOST: process.env.HOST ?? '127.0.0.1',
     DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${dbFile}`,
     WEBHOOK_TOKEN: webhookToken,
     ADMIN_TOKEN: adminToken,
   });
+
+  // The ports before any file: a sandbox whose port is taken (another sandbox, usually) fails
+  // before it deletes a database or overwrites the kubeconfig the running one handed out.
+  const reserved = await reservePort(config.port, config.host, 'autoremediator sandbox (the service)', '--port or PORT');
+  let api: SandboxApi;
+  try {
+    api = await startSandboxApi({ seed: loadSeed(), port: opts.apiPort, readyDelayMs: opts.readyDelayMs }).catch((err: NodeJS.ErrnoException) => {
+      throw new ListenError(listenErrorMessage(err, opts.apiPort, '127.0.0.1', 'autoremediator sandbox (the simulated API server)', '--api-port'), err.code, opts.apiPort, '127.0.0.1');
+    });
+  } catch (err) {
+    reserved.server.close();
+    throw err;
+  }
+
+  mkdirSync(dataDir, { recursive: true });
+  // A fresh history each run, so cooldowns of an earlier session do not confuse the quick start.
+  if (!opts.keepHistory) for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
+  await api.writeKubeconfig(kubeconfig);
+
   const logger = createLogger(config.logLevel);
   const cluster = new KubeCluster(new KubeClient(api.kubeConfig()), createRedisConnector(), systemClock, logger);
-  const running = await serve({ config, logger, cluster, signals: false });
+  const running = await serve({ config, logger, cluster, signals: false, reserved }).catch(async (err: unknown) => {
+    await api.close();
+    throw err;
+  });
 
   const stop = (sig: string) => () => {
     void running

@@ -2,11 +2,13 @@
  * Configuration from the environment, parsed once at the edge (zod). Every error
  * names the variable. Misconfiguration fails at start, never on a request.
  */
+import { accessSync, constants, readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from '../platform/duration.js';
 import { slackConfigFromEnv, type SlackConfig } from '../notify/config.js';
 import { freezeWindowSchema, type FreezeWindow } from '../control/freeze.js';
+import { parseHeaders, type PrometheusAuth, type PrometheusClientOptions } from '../validation/prometheus-client.js';
 
 export const DEFAULT_PORT = 8000;
 export const DEFAULT_RULES_DIR = './rules';
@@ -57,18 +59,63 @@ const budget = (name: string) =>
       return { max: Number(m[1]), windowMs };
     });
 
-const basicAuth = z
+const basicAuth = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const i = v.indexOf(':');
+      if (i <= 0 || i === v.length - 1) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be "user:password" with both parts non-empty` });
+        return z.NEVER;
+      }
+      return { user: v.slice(0, i), password: v.slice(i + 1) };
+    });
+
+const headers = z
   .string()
   .optional()
   .transform((v, ctx) => {
-    if (v === undefined || v === '') return undefined;
-    const i = v.indexOf(':');
-    if (i <= 0 || i === v.length - 1) {
-      ctx.addIssue({ code: 'custom', message: 'WEBHOOK_BASIC_AUTH must be "user:password" with both parts non-empty' });
+    if (v === undefined || v.trim() === '') return undefined;
+    const parsed = parseHeaders(v, 'PROMETHEUS_HEADERS');
+    if (!parsed.ok) {
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     }
-    return { user: v.slice(0, i), password: v.slice(i + 1) };
+    return parsed.headers;
   });
+
+/** A file read once at start (a CA bundle): a missing or unreadable file fails the start, naming the variable. */
+const fileContents = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      try {
+        return { file: v, contents: readFileSync(v, 'utf8') };
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${name}: cannot read ${v}: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    });
+
+/** A file read again later (a rotating token): it must be readable now. */
+const readableFile = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      try {
+        accessSync(v, constants.R_OK);
+        return v;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${name}: cannot read ${v}: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    });
 
 const secret = (name: string) =>
   z
@@ -89,7 +136,7 @@ const envSchema = z.object({
   RULES_DIR: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   WEBHOOK_TOKEN: secret('WEBHOOK_TOKEN'),
-  WEBHOOK_BASIC_AUTH: basicAuth,
+  WEBHOOK_BASIC_AUTH: basicAuth('WEBHOOK_BASIC_AUTH'),
   ADMIN_TOKEN: secret('ADMIN_TOKEN'),
   INSECURE_NO_AUTH: bool('INSECURE_NO_AUTH'),
   DRY_RUN: bool('DRY_RUN'),
@@ -104,6 +151,12 @@ const envSchema = z.object({
   BUDGET_GLOBAL: budget('BUDGET_GLOBAL'),
   PUBLIC_URL: z.string().url().optional(),
   PROMETHEUS_URL: z.string().url().optional(),
+  PROMETHEUS_BEARER_TOKEN: z.string().optional(),
+  PROMETHEUS_BEARER_TOKEN_FILE: readableFile('PROMETHEUS_BEARER_TOKEN_FILE'),
+  PROMETHEUS_BASIC_AUTH: basicAuth('PROMETHEUS_BASIC_AUTH'),
+  PROMETHEUS_CA_FILE: fileContents('PROMETHEUS_CA_FILE'),
+  PROMETHEUS_INSECURE_SKIP_VERIFY: bool('PROMETHEUS_INSECURE_SKIP_VERIFY'),
+  PROMETHEUS_HEADERS: headers,
   BREAKER_ROLLBACKS: int('BREAKER_ROLLBACKS', 1, 1000),
   BREAKER_WINDOW: z
     .string()
@@ -165,6 +218,8 @@ export interface Config {
   publicUrl: string | null;
   /** Prometheus for validation checks; null: rules with checks end inconclusive. */
   prometheusUrl: string | null;
+  /** How queries reach it: credentials, TLS, extra headers (PROMETHEUS_* variables). */
+  prometheusClient: PrometheusClientOptions;
   breaker: { rollbacks: number; windowMs: number };
   readinessPollMs: number;
   /** node-cron expression (seconds field included) for the restore job. */
@@ -231,6 +286,29 @@ export class ConfigError extends Error {
   }
 }
 
+/** The PROMETHEUS_* client options; conflicts and options without PROMETHEUS_URL are problems naming the variables. */
+function prometheusClientFrom(e: z.infer<typeof envSchema>, problems: string[]): PrometheusClientOptions {
+  const auths = (['PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_BEARER_TOKEN_FILE', 'PROMETHEUS_BASIC_AUTH'] as const).filter((k) => e[k] !== undefined && e[k] !== '');
+  if (auths.length > 1) problems.push(`${auths.join(', ')}: set one way to authenticate to Prometheus, not ${auths.length}`);
+  const given = (['PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_BEARER_TOKEN_FILE', 'PROMETHEUS_BASIC_AUTH', 'PROMETHEUS_CA_FILE', 'PROMETHEUS_INSECURE_SKIP_VERIFY', 'PROMETHEUS_HEADERS'] as const).filter(
+    (k) => e[k] !== undefined && e[k] !== '',
+  );
+  if (given.length && !e.PROMETHEUS_URL) problems.push(`${given.join(', ')}: set without PROMETHEUS_URL, so there is no Prometheus to apply them to`);
+  if (e.PROMETHEUS_URL?.startsWith('http://')) {
+    const tlsOnly = (['PROMETHEUS_CA_FILE', 'PROMETHEUS_INSECURE_SKIP_VERIFY'] as const).filter((k) => e[k] !== undefined);
+    if (tlsOnly.length) problems.push(`${tlsOnly.join(', ')}: apply to https:// only, but PROMETHEUS_URL is http://`);
+  }
+  const token = e.PROMETHEUS_BEARER_TOKEN?.trim();
+  const auth: PrometheusAuth = token
+    ? { kind: 'bearer', token }
+    : e.PROMETHEUS_BEARER_TOKEN_FILE
+      ? { kind: 'bearer-file', file: e.PROMETHEUS_BEARER_TOKEN_FILE }
+      : e.PROMETHEUS_BASIC_AUTH
+        ? { kind: 'basic', ...e.PROMETHEUS_BASIC_AUTH }
+        : { kind: 'none' };
+  return { auth, ca: e.PROMETHEUS_CA_FILE?.contents ?? null, insecureSkipVerify: e.PROMETHEUS_INSECURE_SKIP_VERIFY ?? false, headers: e.PROMETHEUS_HEADERS ?? {} };
+}
+
 /** Parse the environment once. Throws ConfigError listing every problem, each naming its variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -262,6 +340,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const v = e[key];
     if (v !== undefined && !cron.validate(v)) problems.push(`${key}: not a cron expression (seconds field included): "${v}"`);
   }
+  const prometheusClient = prometheusClientFrom(e, problems);
   let slack: SlackConfig | null = null;
   try {
     slack = slackConfigFromEnv(env);
@@ -301,6 +380,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     publicUrl: e.PUBLIC_URL ?? null,
     prometheusUrl: e.PROMETHEUS_URL ?? null,
+    prometheusClient,
     breaker: { rollbacks: e.BREAKER_ROLLBACKS ?? 3, windowMs: e.BREAKER_WINDOW ?? 3_600_000 },
     readinessPollMs: e.READINESS_POLL_MS ?? 1000,
     restoreSchedule: e.RESTORE_SCHEDULE ?? '*/15 * * * * *',

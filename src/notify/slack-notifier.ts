@@ -5,10 +5,12 @@
  * Webhook mode: one message per announced transition, no threads.
  * Bot mode: one thread per remediation. The first message (on creation) holds
  * the whole story and is updated in place (`chat.update`) at every transition;
- * each transition is also a reply in its thread. Thread timestamps live in a
- * bounded LRU map in memory: after a restart (or once a thread is forgotten)
- * the next transition of that remediation starts a new parent message, which
- * says that earlier steps are elsewhere.
+ * each transition is also a reply in its thread. Thread timestamps are stored
+ * with the remediation (`threads`, the store) and cached in a bounded LRU map:
+ * a restarted process or another replica continues the same thread. Only when
+ * none is known (no store given, the store failing, the parent deleted) does the
+ * next transition start a new parent message, which says that earlier steps are
+ * elsewhere.
  */
 import type { Rule } from '../domain/rule.js';
 import type { Logger } from '../platform/logger.js';
@@ -39,13 +41,21 @@ export interface SlackNotifierDeps {
   now?: () => number;
   /** Replaces the HTTP transport (tests of the queue alone). */
   transport?: SlackTransport;
+  /** Where threads are kept beyond this process (the store); without it, in memory only. */
+  threads?: ThreadStore;
+}
+
+/** The store's side of threads (Store.getSlackThread / setSlackThread). */
+export interface ThreadStore {
+  get(remediationId: string): Promise<Thread | null>;
+  set(remediationId: string, thread: Thread | null): Promise<void>;
 }
 
 type Job =
   | { kind: 'transition'; event: RemediationEvent; rule: Rule | undefined; channel: string | null }
   | { kind: 'announce'; message: { text: string; blocks?: SlackBlock[] }; channel: string | null };
 
-interface Thread {
+export interface Thread {
   /** The channel id Slack answered with (chat.update needs the id, not a name). */
   channel: string;
   ts: string;
@@ -153,11 +163,12 @@ export class SlackNotifier implements Notifier {
    */
   private async sendToThread(e: RemediationEvent, channel: string, opts: MessageOptions, log: Logger): Promise<void> {
     const id = e.remediation.id;
-    let thread = this.threads.get(id);
+    let thread = this.threads.get(id) ?? (await this.storedThread(id, log));
     if (thread) {
       const updated = await this.send(log, 'chat.update', { channel: thread.channel, ts: thread.ts, ...buildMessage(e, opts) });
       if (!updated.ok && updated.reason === 'slack_error' && (updated.detail === 'message_not_found' || updated.detail === 'cant_update_message')) {
         this.threads.delete(id);
+        await this.storeThread(id, null, log);
         thread = undefined;
       }
     }
@@ -172,6 +183,7 @@ export class SlackNotifier implements Notifier {
       }
       thread = { channel: typeof posted.data.channel === 'string' ? posted.data.channel : channel, ts };
       this.threads.set(id, thread);
+      await this.storeThread(id, thread, log);
       // On creation the parent is the whole story; a reply would repeat it.
       if (e.from === null) return;
     }
@@ -184,6 +196,28 @@ export class SlackNotifier implements Notifier {
       unfurl_media: false,
       ...(BROADCAST_PHASES.has(e.to) ? { reply_broadcast: true } : {}),
     });
+  }
+
+  /** The thread the store knows (another replica's, or this process's before a restart); a store failure is logged and means none. */
+  private async storedThread(id: string, log: Logger): Promise<Thread | undefined> {
+    if (!this.deps.threads) return undefined;
+    try {
+      const t = await this.deps.threads.get(id);
+      if (t) this.threads.set(id, t);
+      return t ?? undefined;
+    } catch (err) {
+      log.warn({ error: errorText(err) }, 'could not read the Slack thread of this remediation from the store; starting a new parent message');
+      return undefined;
+    }
+  }
+
+  private async storeThread(id: string, thread: Thread | null, log: Logger): Promise<void> {
+    if (!this.deps.threads) return;
+    try {
+      await this.deps.threads.set(id, thread);
+    } catch (err) {
+      log.warn({ error: errorText(err) }, 'could not store the Slack thread of this remediation; after a restart its updates start a new parent message');
+    }
   }
 
   /** One Slack call with retries, counted and logged; the log names the call, never its URL or token. */

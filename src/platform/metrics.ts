@@ -2,8 +2,18 @@
  * The service's own metrics (prom-client). One registry per app instance so that
  * tests can build several apps. Names follow Prometheus conventions
  * (`promtool check metrics` clean): base units, `_total` for counters.
+ *
+ * The process and Node.js metrics keep prom-client's standard names (`process_*`,
+ * `nodejs_*`, no prefix), so the usual Node.js dashboards find them, except the three
+ * `nodejs_active_{handles,requests,resources}_total` gauges: a gauge named `_total`
+ * fails promtool's lint (prometheus/client_js#283), and each is the sum of its
+ * per-type gauge, which stays (`sum without (type) (nodejs_active_handles)`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo, type BuildInfo } from './build-info.js';
+
+/** prom-client default gauges whose `_total` name says counter; their per-type gauges carry the same counts. */
+export const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
 
 export interface Metrics {
   registry: Registry;
@@ -21,10 +31,19 @@ export interface Metrics {
   reactionSeconds: Histogram;
 }
 
-export function createMetrics(withDefaults = true): Metrics {
+export function createMetrics(withDefaults = true, build: BuildInfo = buildInfo): Metrics {
   const registry = new Registry();
-  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'autoremediator_' });
+  if (withDefaults) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
+  new Gauge({
+    name: 'autoremediator_build_info',
+    help: 'Always 1; the labels say which build runs: package version, git revision it was built from, Node.js version.',
+    labelNames: ['version', 'revision', 'node'],
+    registers,
+  }).set({ version: build.version, revision: build.revision, node: build.node }, 1);
   return {
     registry,
     notificationsReceived: new Counter({ name: 'autoremediator_notifications_received_total', help: 'Webhook notifications accepted, by result (stored, rejected).', labelNames: ['result'], registers }),

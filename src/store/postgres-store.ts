@@ -24,6 +24,7 @@ import type {
   Page,
   RecordedAlert,
   RemediationQuery,
+  SlackThread,
   Store,
   TransitionPatch,
 } from './store.js';
@@ -485,6 +486,21 @@ export class PostgresStore implements Store {
     // One UPDATE: a row is ended by exactly one replica's statement, which alone gets it back.
     const { rows } = await this.pool.query<PauseRecord>("UPDATE pauses SET ended_at = expires_at, ended_by = 'expiry' WHERE ended_at IS NULL AND expires_at <= $1 RETURNING *", [now]);
     return rows.map(toPause);
+  }
+
+  async getSlackThread(remediationId: string): Promise<SlackThread | null> {
+    const { rows } = await this.pool.query<SlackThread>('SELECT channel, ts FROM slack_threads WHERE remediation_id = $1', [remediationId]);
+    return rows[0] ?? null;
+  }
+
+  async setSlackThread(remediationId: string, thread: SlackThread | null): Promise<void> {
+    if (thread === null) await this.pool.query('DELETE FROM slack_threads WHERE remediation_id = $1', [remediationId]);
+    else {
+      await this.pool.query(
+        'INSERT INTO slack_threads (remediation_id, channel, ts) VALUES ($1, $2, $3) ON CONFLICT (remediation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts',
+        [remediationId, thread.channel, thread.ts],
+      );
+    }
   }
 
   /**

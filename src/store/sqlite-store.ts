@@ -26,6 +26,7 @@ import type {
   Page,
   RecordedAlert,
   RemediationQuery,
+  SlackThread,
   Store,
   TransitionPatch,
 } from './store.js';
@@ -650,6 +651,24 @@ export class SqliteStore implements Store {
     return this.write(() =>
       this.all<SqlitePauseRow>("UPDATE pauses SET ended_at = expires_at, ended_by = 'expiry' WHERE ended_at IS NULL AND expires_at <= ? RETURNING *", now.getTime()).map(fromSqlitePause),
     );
+  }
+
+  getSlackThread(remediationId: string): Promise<SlackThread | null> {
+    return this.sync(() => this.get<SlackThread>('SELECT channel, ts FROM slack_threads WHERE remediation_id = ?', remediationId) ?? null);
+  }
+
+  setSlackThread(remediationId: string, thread: SlackThread | null): Promise<void> {
+    return this.write(() => {
+      if (thread === null) this.run('DELETE FROM slack_threads WHERE remediation_id = ?', remediationId);
+      else {
+        this.run(
+          'INSERT INTO slack_threads (remediation_id, channel, ts) VALUES (?, ?, ?) ON CONFLICT (remediation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts',
+          remediationId,
+          thread.channel,
+          thread.ts,
+        );
+      }
+    });
   }
 
   withTargetLock<T>(targetKey: string, fn: () => Promise<T>): Promise<T> {

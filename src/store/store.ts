@@ -131,6 +131,12 @@ export class StaleTransitionError extends Error {
  * test/contract/store.contract.ts unchanged. All methods are async so that the
  * SQLite and PostgreSQL implementations share one shape.
  */
+/** Where a remediation's Slack thread is (bot mode): the channel id and the parent message's ts. */
+export interface SlackThread {
+  channel: string;
+  ts: string;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Create or upgrade the schema; idempotent. */
@@ -205,6 +211,13 @@ export interface Store {
    * Each is returned to exactly one caller, across replicas, so its end is announced once.
    */
   expirePauses(now: Date): Promise<Pause[]>;
+  /** The Slack thread of a remediation, or null when none was started (or it was forgotten). */
+  getSlackThread(remediationId: string): Promise<SlackThread | null>;
+  /**
+   * Remember the thread of a remediation (replacing any), or forget it with null (its parent
+   * message was deleted): a restarted process or another replica continues the same thread.
+   */
+  setSlackThread(remediationId: string, thread: SlackThread | null): Promise<void>;
 
   /**
    * Run fn while holding the per-target lock: no other holder (in this process or,

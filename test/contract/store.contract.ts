@@ -796,6 +796,31 @@ export function runStoreContract(
       });
     });
 
+    describe('slack threads', () => {
+      test('remembered per remediation, replaced, forgotten; another replica sees the same thread', async () => {
+        const web = deployment('ci', 'web');
+        const rem = await store.createRemediation(remediationOf(actDecision('scale-web', web), at(1)));
+        const other = await store.createRemediation(remediationOf(skipDecision('cooldown', 'scale-web', web), at(2)));
+        expect(await store.getSlackThread(rem.id)).toBeNull();
+        await store.setSlackThread(rem.id, { channel: 'C0123ABCD', ts: '1733450000.000100' });
+        expect(await store.getSlackThread(rem.id)).toEqual({ channel: 'C0123ABCD', ts: '1733450000.000100' });
+        expect(await store.getSlackThread(other.id)).toBeNull();
+        // A new parent (the old one was deleted) replaces the thread.
+        await store.setSlackThread(rem.id, { channel: 'C0123ABCD', ts: '1733450100.000200' });
+        expect(await store.getSlackThread(rem.id)).toEqual({ channel: 'C0123ABCD', ts: '1733450100.000200' });
+        await store.setSlackThread(rem.id, null);
+        expect(await store.getSlackThread(rem.id)).toBeNull();
+        await store.setSlackThread(rem.id, null); // forgetting twice is fine
+      });
+
+      testWithPeer('a thread set by one replica is read by another', async () => {
+        const rem = await store.createRemediation(remediationOf(actDecision('scale-web', deployment('ci', 'web')), at(1)));
+        await store.setSlackThread(rem.id, { channel: 'C0123ABCD', ts: '1733450000.000100' });
+        const other = await peer();
+        expect(await other.getSlackThread(rem.id)).toEqual({ channel: 'C0123ABCD', ts: '1733450000.000100' });
+      });
+    });
+
     describe('withTargetLock', () => {
       test("returns fn's value, passes on fn's error, and is free again afterwards", async () => {
         await expect(store.withTargetLock('k', () => Promise.resolve(42))).resolves.toBe(42);

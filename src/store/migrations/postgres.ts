@@ -124,6 +124,20 @@ DROP INDEX alerts_by_duplicate_of;
 `,
   },
   {
+    version: 5,
+    name: 'slack threads',
+    sql: `
+-- The Slack thread of each remediation (bot mode), so that a restarted process or another
+-- replica posts a run's later transitions in the thread its first message started.
+-- (Version 4 is another change's; versions need only ascend.)
+CREATE TABLE slack_threads (
+  remediation_id text PRIMARY KEY REFERENCES remediations (id),
+  channel        text NOT NULL,
+  ts             text NOT NULL
+);
+`,
+  },
+  {
     version: 6,
     name: 'pauses',
     sql: `

@@ -123,6 +123,20 @@ DROP INDEX alerts_by_duplicate_of;
 `,
   },
   {
+    version: 5,
+    name: 'slack threads',
+    sql: `
+-- The Slack thread of each remediation (bot mode), so that a restarted process or another
+-- replica posts a run's later transitions in the thread its first message started.
+-- (Version 4 is another change's; versions need only ascend.)
+CREATE TABLE slack_threads (
+  remediation_id TEXT PRIMARY KEY REFERENCES remediations (id),
+  channel        TEXT NOT NULL,
+  ts             TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
+  },
+  {
     version: 6,
     name: 'pauses',
     sql: `

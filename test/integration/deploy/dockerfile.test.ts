@@ -56,13 +56,34 @@ const all = stages.flatMap((s) => s.body);
 const deployment = readObjects(join(REPO_ROOT, 'deploy', 'overlays', 'single', 'autoremediator.yaml')).find((o) => o.kind === 'Deployment')!;
 
 describe('Dockerfile', () => {
-  test('multi-stage on node:20-bookworm-slim: a builder stage and a separate runtime stage', () => {
+  test('multi-stage on a supported Node.js LTS (22 or 24, as package.json engines says): a builder stage and a separate runtime stage', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const names = new Set(stages.map((s) => s.name));
-    for (const s of stages) expect(s.image === 'node:20-bookworm-slim' || names.has(s.image)).toBe(true);
-    expect(runtime.image).toBe('node:20-bookworm-slim');
+    const base = /^node:(\d+)-bookworm-slim$/.exec(runtime.image);
+    expect(base).not.toBeNull();
+    const major = Number(base![1]);
+    expect([22, 24]).toContain(major);
+    for (const s of stages) expect(s.image === runtime.image || names.has(s.image)).toBe(true);
+    const engines = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('>=22');
     // Every COPY --from names an earlier stage.
     for (const i of all.filter((x) => x.op === 'COPY' && x.args.includes('--from='))) expect(names.has(/--from=(\S+)/.exec(i.args)![1]!)).toBe(true);
+  });
+
+  test('OCI labels: title, description, version, revision, created, licence (package.json\'s), base image', () => {
+    const labels = Object.fromEntries(
+      runtime.body.filter((i) => i.op === 'LABEL').flatMap((i) => [...i.args.matchAll(/(org\.opencontainers\.image\.[a-z.]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])),
+    );
+    expect(Object.keys(labels).sort()).toEqual(
+      ['base.name', 'created', 'description', 'licenses', 'revision', 'title', 'version'].map((k) => `org.opencontainers.image.${k}`),
+    );
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { license: string; version: string };
+    expect(labels['org.opencontainers.image.licenses']).toBe(pkg.license);
+    expect(labels['org.opencontainers.image.base.name']).toBe(`docker.io/library/${runtime.image}`);
+    // Version, revision and date come from build arguments, and the revision also reaches the bundle.
+    expect(labels['org.opencontainers.image.revision']).toBe('$REVISION');
+    expect(build.body.some((i) => i.op === 'RUN' && /GIT_REVISION="\$REVISION" npm run build/.test(i.args))).toBe(true);
+    expect(runtime.body.find((i) => i.op === 'ARG' && i.args.startsWith('VERSION='))?.args).toBe(`VERSION=${pkg.version}`);
   });
 
   test('the build compiles TypeScript; npm lifecycle scripts never run where they must not', () => {
@@ -75,9 +96,11 @@ describe('Dockerfile', () => {
     expect(runtime.body.filter((i) => i.op === 'RUN' && /\bnpm\b/.test(i.args))).toEqual([]);
   });
 
-  test('the runtime image holds dist/, node_modules, rules/ and package.json, and starts `serve`', () => {
+  test('the runtime image holds the bundle, better-sqlite3, rules/ and package.json (not the whole node_modules or dist/), and starts `serve`', () => {
     const copies = runtime.body.filter((i) => i.op === 'COPY').map((i) => i.args);
-    for (const what of ['dist', 'node_modules', 'rules', 'package.json']) expect({ what, copied: copies.some((c) => c.split(/\s+/).some((p) => p.replace(/^\/app\//, '') === what)) }).toEqual({ what, copied: true });
+    const copied = (what: string) => copies.some((c) => c.split(/\s+/).some((p) => p.replace(/^\/app\//, '').replace(/^\.\//, '') === what));
+    for (const what of ['dist/autoremediator.mjs', 'node_modules/better-sqlite3/lib', 'node_modules/bindings', 'rules', 'package.json']) expect({ what, copied: copied(what) }).toEqual({ what, copied: true });
+    for (const what of ['node_modules', 'dist']) expect({ what, copied: copied(what) }).toEqual({ what, copied: false });
     const cmd = runtime.body.filter((i) => i.op === 'CMD').at(-1);
     expect(JSON.parse(cmd!.args)).toEqual(['node', 'dist/autoremediator.mjs', 'serve']);
     // The build (scripts/build.mjs, which the build stage copies) bundles src/cli.ts into that file, and npm start runs the same.

@@ -15,6 +15,12 @@ import { createNotifyMetrics, type NotifyMetrics } from '../../../src/notify/met
 import { SlackNotifier, type SlackNotifierDeps } from '../../../src/notify/slack-notifier.js';
 import { blockText, created, remediation, rule, skipDecision, story } from '../../unit/notify/remediation-fixtures.js';
 import { SlackStandIn, type Recorded } from './slack-stand-in.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../../src/store/open-store.js';
+import type { Store } from '../../../src/store/store.js';
+import { actDecision, at, deployment, remediationOf } from '../../contract/store-builders.js';
 
 const TOKEN = 'xoxb-test-SeCrEtToKeN-4242';
 const HOOK_PATH = '/services/T0000/B0000/SeCrEtWeBhOoKpAtH';
@@ -143,7 +149,7 @@ describe('bot mode: one thread per remediation', () => {
     expect(slack.to('/chat.update')[0]!.body.channel).toBe(parent.posted!.channel);
   });
 
-  test('after a restart the thread is unknown: a new parent says so, and the transition is replied in it', async () => {
+  test('without a store, after a restart the thread is unknown: a new parent says so, and the transition is replied in it', async () => {
     const events = story('succeeded');
     const first = bot();
     feed(first.n, events.slice(0, 2));
@@ -157,6 +163,65 @@ describe('bot mode: one thread per remediation', () => {
     const last = slack.requests[slack.requests.length - 1]!;
     expect(isReply(last)).toBe(true);
     expect(last.body.thread_ts).toBe(parents[1]!.posted!.ts);
+  });
+
+  describe('threads kept in the store (SQLite file, as the service opens it)', () => {
+    let dir: string;
+    let stores: Store[];
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'slack-threads-'));
+      stores = [];
+    });
+    afterEach(async () => {
+      await Promise.all(stores.map((s) => s.close()));
+      rmSync(dir, { recursive: true, force: true });
+    });
+    /** A process's store and a notifier wired to it the way app.ts wires them. */
+    const processWithStore = async (): Promise<{ n: SlackNotifier; store: Store }> => {
+      const store = await openStore(`sqlite:${join(dir, 'autoremediator.db')}`);
+      stores.push(store);
+      const { n } = bot({ deps: { threads: { get: (id) => store.getSlackThread(id), set: (id, t) => store.setSlackThread(id, t) } } });
+      return { n, store };
+    };
+
+    test('a restart between two transitions: the second is updated and replied in the same thread', async () => {
+      const first = await processWithStore();
+      const rem = await first.store.createRemediation(remediationOf(actDecision('scale-web', deployment('ci', 'web')), at(0)));
+      const events = story('succeeded', { id: rem.id });
+      feed(first.n, events.slice(0, 2));
+      expect(await first.n.drain(5000)).toBe(true);
+      await first.store.close();
+
+      const restarted = await processWithStore();
+      restarted.n.onTransition(events[2]!);
+      expect(await restarted.n.drain(5000)).toBe(true);
+
+      const parents = slack.requests.filter(isParent);
+      expect(parents).toHaveLength(1);
+      const thread = parents[0]!.posted!;
+      expect(await restarted.store.getSlackThread(rem.id)).toEqual({ channel: thread.channel, ts: thread.ts });
+      const after = slack.requests.slice(slack.requests.length - 2);
+      expect(after.map((r) => (isReply(r) ? 'reply' : r.path.endsWith('/chat.update') ? 'update' : 'parent'))).toEqual(['update', 'reply']);
+      expect(after[0]!.body.ts).toBe(thread.ts);
+      expect(after[1]!.body.thread_ts).toBe(thread.ts);
+      expect(text(after[1]!)).toContain(`${events[2]!.from} → ${events[2]!.to}`);
+    });
+
+    test('a parent deleted in Slack is forgotten in the store too, and the new one is remembered', async () => {
+      const { n, store } = await processWithStore();
+      const rem = await store.createRemediation(remediationOf(actDecision('scale-web', deployment('ci', 'web')), at(0)));
+      const events = story('succeeded', { id: rem.id });
+      n.onTransition(events[0]!);
+      await settle(n);
+      const old = (await store.getSlackThread(rem.id))!;
+      slack.script({ status: 200, body: { ok: false, error: 'message_not_found' } });
+      n.onTransition(events[1]!);
+      expect(await n.drain(5000)).toBe(true);
+      const parents = slack.requests.filter(isParent);
+      expect(parents).toHaveLength(2);
+      expect(await store.getSlackThread(rem.id)).toEqual({ channel: parents[1]!.posted!.channel, ts: parents[1]!.posted!.ts });
+      expect(parents[1]!.posted!.ts).not.toBe(old.ts);
+    });
   });
 
   test('a parent deleted in Slack (message_not_found) is replaced by a new one', async () => {

@@ -79,7 +79,7 @@ function definePostgresTests(): void {
   const emptyContractSchema = async (): Promise<string> => {
     if (contractUrl === undefined) return (contractUrl = await freshSchema());
     const s = schemaOf.get(contractUrl)!;
-    await admin.query(`DELETE FROM ${s}.remediation_transitions; DELETE FROM ${s}.remediations; DELETE FROM ${s}.alerts;
+    await admin.query(`DELETE FROM ${s}.slack_threads; DELETE FROM ${s}.remediation_transitions; DELETE FROM ${s}.remediations; DELETE FROM ${s}.alerts;
                        DELETE FROM ${s}.notifications; DELETE FROM ${s}.breakers; DELETE FROM ${s}.pauses;`);
     return contractUrl;
   };
