@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Config } from './config/config.js';
-import type { ClusterPort } from './domain/cluster.js';
+import type { ClusterPort } from './actions/port.js';
 import { createHttpApp } from './http/app.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { Engine } from './remediation/engine.js';
-import type { RemediationListener, Validator } from './remediation/runner.js';
+import type { RemediationListener } from './domain/remediation.js';
+import type { Validator } from './validation/port.js';
 import { PrometheusSource } from './validation/prometheus.js';
 import { ClusterValidator } from './validation/validator.js';
 import { SlackNotifier, createNotifyMetrics } from './notify/index.js';
@@ -97,6 +98,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     : null;
 
   const instanceId = deps.instanceId ?? randomUUID();
+  const settings = { dryRun: config.dryRun, allowedNamespaces: config.allowedNamespaces, budgets: config.budgets };
   const engine = new Engine({
     store,
     rules: () => rules.current(),
@@ -110,7 +112,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clock,
     logger,
     metrics,
-    settings: { dryRun: config.dryRun, allowedNamespaces: config.allowedNamespaces, budgets: config.budgets },
+    settings,
     queueCapacity: config.limits.queueCapacity,
     concurrency: config.limits.concurrentRemediations,
     instanceId,
@@ -164,7 +166,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     {
       name: 'restore',
       schedule: config.restoreSchedule,
-      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, validator, clock, logger, dryRun: config.dryRun, instanceId }),
+      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, clock, logger, settings, instanceId }),
     },
   ];
 

@@ -4,11 +4,11 @@
  * target and annotates it with the remediation id.
  */
 import { PatchStrategy } from '@kubernetes/client-node';
-import type { ApplyOutcome, ClusterPort, TargetState } from '../domain/cluster.js';
+import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
+import type { ClusterPort } from './port.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
 import { KubeError, classifyKubeError } from '../kube/errors.js';
-import { RecentReads } from './kind.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -69,7 +69,7 @@ export class KubeCluster implements ClusterPort {
     clock: Clock,
     private readonly logger: Logger,
   ) {
-    this.ctx = { kube, redis, clock, recent: new RecentReads() };
+    this.ctx = { kube, redis, clock };
   }
 
   async readState(target: TargetRef, action: ActionSpec): Promise<TargetState> {
@@ -86,9 +86,9 @@ export class KubeCluster implements ClusterPort {
     return (await this.ctx.kube.getObject(target)) as unknown as Record<string, unknown>;
   }
 
-  async apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
+  async apply(decision: ActDecision, action: ActionSpec, remediationId: string, read?: TargetState): Promise<ApplyOutcome> {
     try {
-      const applied = await kindOf(action).apply(this.ctx, decision, action);
+      const applied = await kindOf(action).apply(this.ctx, decision, action, read);
       await this.record(decision.target, applied.uid, eventReason(action.type, decision), `${decision.explanation} [remediation ${remediationId}]`, 'Normal', remediationId);
       return { ok: true, detail: applied.detail, snapshot: applied.snapshot, applied: applied.applied };
     } catch (err) {

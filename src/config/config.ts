@@ -4,6 +4,7 @@
  */
 import cron from 'node-cron';
 import { z } from 'zod';
+import { ConfigError } from '../platform/config-error.js';
 import { parseDuration } from '../platform/duration.js';
 import { slackConfigFromEnv, type SlackConfig } from '../notify/config.js';
 
@@ -173,12 +174,7 @@ export interface Config {
   slack: SlackConfig | null;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from '../platform/config-error.js';
 
 /** Parse the environment once. Throws ConfigError listing every problem, each naming its variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

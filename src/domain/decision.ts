@@ -1,4 +1,3 @@
-import type { ActionType } from '../rule-table/schema.js';
 import type { TargetRef } from './target.js';
 
 /**
@@ -9,6 +8,7 @@ export const SKIP_REASONS = [
   'no-match', // no rule matched the alert
   'disabled', // the rule is disabled
   'resolved', // the alert is resolved: nothing to scale out (restore is separate)
+  'restore-waiting', // restore: the alerts behind the raise have not stayed resolved for the rule's restore.after
   'duplicate', // the same alert (fingerprint + startsAt + status) was already decided
   'template-missing-label', // the target template names a label/annotation the alert lacks
   'template-invalid-value', // a rendered target field is not a valid Kubernetes name (a label cannot steer the target)
@@ -37,7 +37,8 @@ export interface DecisionBase {
   /** null only for `no-match`. */
   rule: string | null;
   target: TargetRef | null;
-  action: ActionType | null;
+  /** The action kind's name (`scale`, `hpa` …: the registry in actions/registry.ts), null for a no-match. */
+  action: string | null;
   /** One sentence a person on call reads. */
   explanation: string;
   /** Facts the decision used (current replicas, period base, limits, times), for "why?". */
@@ -48,7 +49,7 @@ export interface ActDecision extends DecisionBase {
   outcome: 'act';
   rule: string;
   target: TargetRef;
-  action: ActionType;
+  action: string;
   before: StateFields;
   after: StateFields;
 }

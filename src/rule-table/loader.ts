@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { Matcher, Rule, RuleTable } from '../domain/rule.js';
+import type { Matcher, Rule, RuleTable } from '../rule-table/rule.js';
 import { formatPath, issuesToErrors, type RuleLoadError } from './errors.js';
 import { parseMatcher } from './matchers.js';
 import { ruleSchema } from './schema.js';

@@ -6,11 +6,11 @@
  */
 import type { LabelSet } from '../domain/alert.js';
 import type { Remediation } from '../domain/remediation.js';
-import type { Rule } from '../domain/rule.js';
+import type { Rule } from '../rule-table/rule.js';
 import type { TargetRef } from '../domain/target.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { ValidationOutcome, Validator } from '../remediation/runner.js';
+import type { ValidationOutcome, Validator } from './port.js';
 import { renderValue } from '../rule-table/templates.js';
 import type { ActionSpec, CheckSpec } from '../rule-table/schema.js';
 import { assessMetric, judge, worstPhase, type Measurement, type MetricPhase } from './analysis.js';

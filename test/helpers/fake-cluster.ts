@@ -2,7 +2,8 @@
  * A hand-written ClusterPort for tests of the engine and the HTTP layer: state per
  * target key, every apply/restore recorded, failures injectable.
  */
-import type { ApplyOutcome, ClusterPort, TargetState } from '../../src/domain/cluster.js';
+import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
+import type { ClusterPort } from '../../src/actions/port.js';
 import type { ActDecision } from '../../src/domain/decision.js';
 import { targetKey, type TargetRef } from '../../src/domain/target.js';
 import type { ActionSpec } from '../../src/rule-table/schema.js';
@@ -74,6 +75,8 @@ export class FakeCluster implements ClusterPort {
     this.restored.push({ key: targetKey(target), snapshot });
     const s = this.states.get(targetKey(target));
     if (s && typeof snapshot.replicas === 'number') s.replicas = snapshot.replicas;
+    if (s?.hpa && typeof snapshot.minReplicas === 'number') s.hpa.minReplicas = snapshot.minReplicas;
+    if (s?.hpa && typeof snapshot.maxReplicas === 'number') s.hpa.maxReplicas = snapshot.maxReplicas;
     return Promise.resolve({ ok: true, detail: `restored ${JSON.stringify(snapshot)}`, snapshot, applied: snapshot });
   }
 }
