@@ -59,6 +59,8 @@ export class FakeCluster implements ClusterPort {
       const a = decision.after;
       if (typeof a.replicas === 'number') s.replicas = a.replicas;
       if (s.hpa && typeof a.minReplicas === 'number') s.hpa.minReplicas = a.minReplicas;
+      // As the HPA controller does: a floor above the current replicas scales the workload up to it.
+      if (s.hpa && s.replicas !== null && s.replicas < s.hpa.minReplicas) s.replicas = s.hpa.minReplicas;
       if (s.hpa && typeof a.maxReplicas === 'number') s.hpa.maxReplicas = a.maxReplicas;
     }
     return Promise.resolve({ ok: true, detail: `applied ${JSON.stringify(decision.after)}`, snapshot: { ...decision.before }, applied: { ...decision.after } });
