@@ -1,6 +1,6 @@
 /**
- * One module per action kind: read the state a decision needs, apply the change
- * with a precondition, and restore the snapshot taken before it. Modules throw
+ * One folder per action kind (actions/<kind>/): read the state a decision needs, apply the
+ * change with a precondition, and restore the snapshot taken before it. Modules throw
  * (KubeError, Refused); the KubeCluster turns that into a classified outcome.
  */
 import type { TargetState } from '../domain/cluster.js';
@@ -27,7 +27,14 @@ export interface Applied {
   uid?: string;
 }
 
+/**
+ * The I/O half of one action kind (its folder, actions/<kind>/), registered in
+ * actions/registry.ts. Its pure half (plan, plan restore, "does the state show it") is in
+ * planner/ (changes.ts, restore.ts) and remediation/resume.ts, keyed by the same type.
+ */
 export interface ActionKind<A extends ActionSpec = ActionSpec> {
+  /** Reasons of the Event recorded on the target: a change up (or a plain apply), a step down (restore). */
+  events: { up: string; down: string };
   read(ctx: ActionContext, target: TargetRef, action: A): Promise<TargetState>;
   /** `read`: the planner's read of the target when the write follows it at once (see ClusterPort.apply). */
   apply(ctx: ActionContext, decision: ActDecision, action: A, read?: TargetState): Promise<Applied>;

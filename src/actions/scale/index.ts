@@ -1,11 +1,12 @@
 /** `scale`: replicas through the scale subresource of any scalable kind (Deployment, StatefulSet, CNPG Cluster …). */
-import type { ScaleAction } from '../rule-table/schema.js';
-import { targetKey } from '../domain/target.js';
-import { KubeError } from '../kube/errors.js';
-import { retryOnConflict } from '../kube/retry.js';
-import { foundState, Refused, type ActionKind } from './kind.js';
+import type { ScaleAction } from '../../rule-table/schema.js';
+import { targetKey } from '../../domain/target.js';
+import { KubeError } from '../../kube/errors.js';
+import { retryOnConflict } from '../../kube/retry.js';
+import { foundState, Refused, type ActionKind } from '../kind.js';
 
 export const scaleKind: ActionKind<ScaleAction> = {
+  events: { up: 'AutoremediatorScaled', down: 'AutoremediatorScaledDown' },
   async read({ kube }, target) {
     const [scale, hpa] = await Promise.all([kube.getScale(target), kube.findHpa(target)]);
     return foundState({
