@@ -297,14 +297,10 @@ export class Engine {
 
   /** POST /api/v1/remediations/:id/rollback: undo a succeeded run by hand (typed manual flag: it never counts toward a breaker). */
   async rollbackByHand(id: string, actor: string): Promise<Remediation> {
-    const { store, clock } = this.deps;
-    const rem = await store.getRemediation(id);
+    const rem = await this.deps.store.getRemediation(id);
     if (!rem) throw new NotFoundError(`no remediation with id ${id}`);
     if (rem.phase !== 'succeeded') throw new WrongPhaseError(`remediation ${id} is ${rem.phase}; only a succeeded remediation can be rolled back by hand`);
-    const rolling = await store.withTargetLock(rem.targetKey ?? id, () =>
-      this.runner.transition(rem, 'rolling_back', { note: `manual rollback requested by ${actor}`, result: { manualRollback: { by: actor, at: clock.now().toISOString() } } }),
-    );
-    return this.runner.drive(rolling);
+    return this.runner.drive(rem, { manualRollbackBy: actor });
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

@@ -9,11 +9,12 @@
  *   applying     → validating | failed   LOCK converge: convergeVerdict() → write (cluster.apply) | done | failed
  *   validating   → succeeded | rolling_back   no lock: the validator, then phaseAfterValidation()
  *   rolling_back → rolled_back | failed  LOCK cluster.restore of the snapshot, then breakerVerdict()
+ *   succeeded    → rolling_back          LOCK only when a person asked (ctx.manualRollbackBy), flagged manual
  *   succeeded, rolled_back, failed, skipped: terminal, returned as they are
  *
  * Who enters it: Engine.evaluateRule (a fresh act right after it is recorded), Engine.resume
- * (a run a process that is gone left active), Engine.rollbackByHand (succeeded → rolling_back
- * with a typed manual flag, then drive), and the restore job (a step the planner's
+ * (a run a process that is gone left active), Engine.rollbackByHand (ctx.manualRollbackBy: succeeded
+ * → rolling_back with a typed manual flag), and the restore job (a step the planner's
  * decideRestore() chose, recorded with origin `restore`). Nobody else calls a step.
  *
  * Decisions are pure functions (planner/verdicts.ts); this file carries them out and records
@@ -69,6 +70,8 @@ export interface DriveContext {
   read?: TargetState;
   /** Return as soon as the run reaches one of these phases (the engine returns after the write and validates in the background). */
   stopAt?: readonly Phase[];
+  /** A person asked to undo this succeeded run (POST /api/v1/remediations/:id/rollback): who. */
+  manualRollbackBy?: string;
 }
 
 export class Runner {
@@ -82,11 +85,20 @@ export class Runner {
    * validation does not. Throws only on an unexpected error (the store is gone …): the run
    * then stays in its phase and the resume job takes it up once its lease is stale.
    */
-  async drive(start: Remediation, ctx: DriveContext = {}): Promise<Remediation> {
+  async drive(start: Remediation, context: DriveContext = {}): Promise<Remediation> {
+    let ctx = context;
     let run = start;
     // True only right after this call stored `applying` itself: nothing can have been written since.
     let justEntered = false;
     for (;;) {
+      if (run.phase === 'succeeded' && ctx.manualRollbackBy !== undefined) {
+        // succeeded → rolling_back, flagged manual: it never counts toward the breaker.
+        const current = run;
+        const by = ctx.manualRollbackBy;
+        ctx = { ...ctx, manualRollbackBy: undefined };
+        run = await this.locked(run, () => this.transition(current, 'rolling_back', { note: `manual rollback requested by ${by}`, result: { manualRollback: { by, at: this.deps.clock.now().toISOString() } } }));
+        continue;
+      }
       if (isTerminal(run.phase) || ctx.stopAt?.includes(run.phase)) return run;
       switch (run.phase) {
         case 'planned': {
