@@ -2,6 +2,80 @@
 // wants no-floating-promises and no-misused-promises.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+/**
+ * One-way dependencies (DESIGN.md "Direction for the second round"): each folder of src/
+ * may import only the folders listed for it. Lower layers first:
+ *
+ *   platform ← domain ← {rule-table ← planner} ← {kube ← actions, validation, store, notify ← config}
+ *            ← remediation ← {http, scheduler} ← app ← {main, cli, commands}
+ *
+ * sandbox depends on platform only, and only commands use it. An upward import, or one
+ * that skips into a folder not listed, is a lint error naming the rule it breaks.
+ */
+const LAYERS = {
+  platform: [],
+  domain: [],
+  control: ['platform', 'domain'],
+  'rule-table': ['platform', 'domain', 'control'],
+  planner: ['platform', 'domain', 'rule-table', 'control'],
+  kube: ['platform', 'domain'],
+  actions: ['platform', 'domain', 'rule-table', 'planner', 'kube'],
+  targets: ['platform', 'domain', 'rule-table', 'planner', 'kube', 'actions'],
+  validation: ['platform', 'domain', 'rule-table', 'planner'],
+  store: ['platform', 'domain', 'control'],
+  notify: ['platform', 'domain', 'rule-table', 'planner'],
+  silence: ['platform', 'domain', 'rule-table', 'planner', 'validation', 'store', 'notify'],
+  config: ['platform', 'domain', 'notify', 'control', 'validation'],
+  remediation: ['platform', 'domain', 'control', 'rule-table', 'planner', 'kube', 'actions', 'targets', 'validation', 'store', 'notify'],
+  http: ['platform', 'domain', 'control', 'rule-table', 'planner', 'kube', 'actions', 'validation', 'store', 'notify', 'config', 'remediation'],
+  scheduler: ['platform', 'domain', 'control', 'rule-table', 'planner', 'kube', 'actions', 'validation', 'store', 'notify', 'remediation'],
+  sandbox: ['platform'],
+};
+const ALL = [...Object.keys(LAYERS), 'commands'];
+const TOP = ['app', 'main', 'cli']; // files src/app.ts, src/main.ts, src/cli.ts
+
+/**
+ * no-restricted-imports for the files of one folder: every src/ folder (and top file) not allowed
+ * is forbidden. One block per depth, so that `../x` is matched only where it reaches src/x.
+ */
+function layerRules(folder, allowed) {
+  const forbidden = [...ALL, ...TOP].filter((f) => f !== folder && !allowed.includes(f));
+  const message = `src/${folder} may import only ${allowed.length ? allowed.join(', ') : 'nothing of ours'} (one-way dependencies: see eslint.config.js LAYERS).`;
+  return [1, 2, 3].map((depth) => ({
+    files: [`src/${folder}/${'*/'.repeat(depth - 1)}*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: `^(\\.\\./){${depth}}(${forbidden.join('|')})(/|\\.js$)`, message }] }] },
+  }));
+}
+
+/** The dependency rules alone (no type information needed), for test/unit/lint/layers.test.ts. */
+export const layerConfigs = [
+  // No import cycles in src/ (a cycle is an upward import the layer rules cannot see, inside a folder or across).
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  ...Object.entries(LAYERS).flatMap(([folder, allowed]) => layerRules(folder, allowed)),
+  {
+    files: ['src/app.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\./(sandbox|commands|main|cli)(/|\\.js$)', message: 'app.ts composes the service; it does not know the sandbox or the CLI (one-way dependencies).' }] }],
+    },
+  },
+  {
+    files: ['src/main.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\./sandbox(/|\\.js$)', message: 'only src/commands may use the sandbox (one-way dependencies).' }] }],
+    },
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/results/**', '.tmp/**'] },
@@ -17,6 +91,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...layerConfigs,
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

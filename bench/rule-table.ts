@@ -11,7 +11,7 @@
  * alert name no rule knows.
  */
 import type { LabelSet } from '../src/domain/alert.js';
-import type { Rule, RuleTable } from '../src/domain/rule.js';
+import type { Rule, RuleTable } from '../src/rule-table/rule.js';
 import { buildRuleTable, matchAlert, matchAlertLinear } from '../src/rule-table/index.js';
 import { check, runIfMain, type BenchContext, type BenchResult } from './lib/result.js';
 import { median, ratio, round } from './lib/stats.js';

@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Config } from './config/config.js';
-import type { ClusterPort } from './domain/cluster.js';
+import type { ClusterPort } from './actions/port.js';
 import { createHttpApp } from './http/app.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { Engine } from './remediation/engine.js';
-import type { RemediationListener, Validator } from './remediation/runner.js';
+import type { RemediationListener } from './domain/remediation.js';
+import type { Validator } from './validation/port.js';
 import { PrometheusSource } from './validation/prometheus.js';
 import { ClusterValidator } from './validation/validator.js';
 import { SlackNotifier, createNotifyMetrics } from './notify/index.js';
@@ -20,7 +21,7 @@ import { startScheduler, type Job, type Scheduler } from './scheduler/scheduler.
 import { RuleTableWatcher } from './rule-table/watcher.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
-import { ControlService } from './control/service.js';
+import { ControlService } from './remediation/controls.js';
 import { Silencer } from './silence/silencer.js';
 import { AlertmanagerHttp } from './silence/alertmanager-http.js';
 
@@ -127,6 +128,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       : null;
 
   const instanceId = deps.instanceId ?? randomUUID();
+  const settings = { dryRun: config.dryRun, allowedNamespaces: config.allowedNamespaces, budgets: config.budgets };
   const engine = new Engine({
     controls,
     store,
@@ -141,7 +143,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     clock,
     logger,
     metrics,
-    settings: { dryRun: config.dryRun, allowedNamespaces: config.allowedNamespaces, budgets: config.budgets },
+    settings,
     queueCapacity: config.limits.queueCapacity,
     concurrency: config.limits.concurrentRemediations,
     instanceId,
@@ -198,7 +200,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     {
       name: 'restore',
       schedule: config.restoreSchedule,
-      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, validator, clock, logger, dryRun: config.dryRun, instanceId, controls }),
+      run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, clock, logger, settings, instanceId, controls }),
     },
     // The end of expired pauses, recorded and announced once across replicas; the pause gauge.
     { name: 'controls', schedule: '*/5 * * * * *', run: () => controls.tick() },

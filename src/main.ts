@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { createApp, type App, type AppDeps } from './app.js';
 import { loadConfig, type Config } from './config/config.js';
-import type { ClusterPort } from './domain/cluster.js';
+import type { ClusterPort } from './actions/port.js';
 import { reservePort } from './platform/listen.js';
 import { createLogger, type Logger } from './platform/logger.js';
 

@@ -1,6 +1,6 @@
 /**
- * One module per action kind: read the state a decision needs, apply the change
- * with a precondition, and restore the snapshot taken before it. Modules throw
+ * One folder per action kind (actions/<kind>/): read the state a decision needs, apply the
+ * change with a precondition, and restore the snapshot taken before it. Modules throw
  * (KubeError, Refused); the KubeCluster turns that into a classified outcome.
  */
 import type { TargetState } from '../domain/cluster.js';
@@ -15,41 +15,6 @@ export interface ActionContext {
   kube: KubeClient;
   redis: RedisConnector;
   clock: Clock;
-  /** What the plan just read, for an apply that follows it at once (see RecentReads). */
-  recent: RecentReads;
-}
-
-/** A scale read: the replicas, the scale's resourceVersion, and whether an HPA manages the target. */
-export interface ScaleRead {
-  replicas: number;
-  resourceVersion: string;
-  hpa: boolean;
-}
-
-/**
- * The last scale read of each target, kept for a moment. The engine plans and applies
- * under one target lock, so the apply that follows a plan can write against the plan's
- * read instead of reading the target again: the resourceVersion precondition of the
- * write still turns any change since into a 409 (and the apply then re-reads and
- * re-checks, as it always did). Taken once; older than maxAgeMs, not at all.
- */
-export class RecentReads {
-  private readonly reads = new Map<string, { at: number; read: ScaleRead }>();
-
-  constructor(private readonly maxAgeMs = 2000) {}
-
-  put(key: string, read: ScaleRead, at: number): void {
-    // Bounded: a storm over many targets keeps only the fresh ones.
-    if (this.reads.size >= 1000) for (const [k, v] of this.reads) if (at - v.at > this.maxAgeMs) this.reads.delete(k);
-    if (this.reads.size >= 1000) this.reads.clear();
-    this.reads.set(key, { at, read });
-  }
-
-  take(key: string, now: number): ScaleRead | null {
-    const r = this.reads.get(key);
-    this.reads.delete(key);
-    return r && now - r.at <= this.maxAgeMs && now >= r.at ? r.read : null;
-  }
 }
 
 export interface Applied {
@@ -62,9 +27,17 @@ export interface Applied {
   uid?: string;
 }
 
+/**
+ * The I/O half of one action kind (its folder, actions/<kind>/), registered in
+ * actions/registry.ts. Its pure half (plan, plan restore, "does the state show it") is in
+ * planner/ (changes.ts, restore.ts) and remediation/resume.ts, keyed by the same type.
+ */
 export interface ActionKind<A extends ActionSpec = ActionSpec> {
+  /** Reasons of the Event recorded on the target: a change up (or a plain apply), a step down (restore). */
+  events: { up: string; down: string };
   read(ctx: ActionContext, target: TargetRef, action: A): Promise<TargetState>;
-  apply(ctx: ActionContext, decision: ActDecision, action: A): Promise<Applied>;
+  /** `read`: the planner's read of the target when the write follows it at once (see ClusterPort.apply). */
+  apply(ctx: ActionContext, decision: ActDecision, action: A, read?: TargetState): Promise<Applied>;
   restore(ctx: ActionContext, target: TargetRef, action: A, snapshot: Record<string, unknown>): Promise<{ detail: string }>;
 }
 

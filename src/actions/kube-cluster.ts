@@ -4,38 +4,21 @@
  * target and annotates it with the remediation id.
  */
 import { PatchStrategy } from '@kubernetes/client-node';
-import type { ApplyOutcome, ClusterPort, TargetState } from '../domain/cluster.js';
+import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
+import type { ClusterPort } from './port.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
 import { KubeError, classifyKubeError } from '../kube/errors.js';
-import { RecentReads } from './kind.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { ActionSpec } from '../rule-table/schema.js';
-import { hpaKind } from './hpa.js';
-import { Refused, type ActionContext, type ActionKind } from './kind.js';
-import { redisKind } from './redis.js';
+import { Refused, type ActionContext } from './kind.js';
 import type { RedisConnector } from './redis-connector.js';
-import { resourcesKind } from './resources.js';
-import { restartKind, undoKind } from './rollout.js';
-import { scaleKind } from './scale.js';
+import { kindOf } from './registry.js';
 
 export const LAST_REMEDIATION_ANNOTATION = 'autoremediator.io/last-remediation';
 export const LAST_REMEDIATION_AT_ANNOTATION = 'autoremediator.io/last-remediation-at';
-
-const KINDS: Record<ActionSpec['type'], ActionKind<never>> = {
-  scale: scaleKind,
-  hpa: hpaKind,
-  resources: resourcesKind,
-  restart: restartKind,
-  undo: undoKind,
-  redis: redisKind,
-};
-
-function kindOf<A extends ActionSpec>(action: A): ActionKind<A> {
-  return KINDS[action.type];
-}
 
 function failure(err: unknown): Extract<ApplyOutcome, { ok: false }> {
   if (err instanceof Refused) return { ok: false, retryable: false, reason: 'refused', detail: err.message };
@@ -44,20 +27,11 @@ function failure(err: unknown): Extract<ApplyOutcome, { ok: false }> {
   return { ok: false, retryable: f.retryable, reason: f.reason, detail: f.message };
 }
 
-const EVENT_REASON: Record<ActionSpec['type'], string> = {
-  scale: 'AutoremediatorScaled',
-  hpa: 'AutoremediatorRaisedHPA',
-  resources: 'AutoremediatorResources',
-  restart: 'AutoremediatorRestarted',
-  undo: 'AutoremediatorRolledBackRevision',
-  redis: 'AutoremediatorRedisMaxmemory',
-};
-
 /** A step down (restore) says so: the reason names the direction of the change. */
-function eventReason(type: ActionSpec['type'], decision: ActDecision): string {
+function eventReason(action: ActionSpec, decision: ActDecision): string {
   const down = Object.entries(decision.after).some(([k, v]) => typeof v === 'number' && typeof decision.before[k] === 'number' && v < (decision.before[k]));
-  if (!down) return EVENT_REASON[type];
-  return type === 'hpa' ? 'AutoremediatorLoweredHPA' : type === 'scale' ? 'AutoremediatorScaledDown' : `${EVENT_REASON[type]}Restored`;
+  const events = kindOf(action).events;
+  return down ? events.down : events.up;
 }
 
 export class KubeCluster implements ClusterPort {
@@ -69,7 +43,7 @@ export class KubeCluster implements ClusterPort {
     clock: Clock,
     private readonly logger: Logger,
   ) {
-    this.ctx = { kube, redis, clock, recent: new RecentReads() };
+    this.ctx = { kube, redis, clock };
   }
 
   async readState(target: TargetRef, action: ActionSpec): Promise<TargetState> {
@@ -86,10 +60,10 @@ export class KubeCluster implements ClusterPort {
     return (await this.ctx.kube.getObject(target)) as unknown as Record<string, unknown>;
   }
 
-  async apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
+  async apply(decision: ActDecision, action: ActionSpec, remediationId: string, read?: TargetState): Promise<ApplyOutcome> {
     try {
-      const applied = await kindOf(action).apply(this.ctx, decision, action);
-      await this.record(decision.target, applied.uid, eventReason(action.type, decision), `${decision.explanation} [remediation ${remediationId}]`, 'Normal', remediationId);
+      const applied = await kindOf(action).apply(this.ctx, decision, action, read);
+      await this.record(decision.target, applied.uid, eventReason(action, decision), `${decision.explanation} [remediation ${remediationId}]`, 'Normal', remediationId);
       return { ok: true, detail: applied.detail, snapshot: applied.snapshot, applied: applied.applied };
     } catch (err) {
       return failure(err);

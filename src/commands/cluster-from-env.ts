@@ -5,7 +5,7 @@
  */
 import { KubeCluster } from '../actions/kube-cluster.js';
 import { createRedisConnector } from '../actions/redis-connector.js';
-import type { ClusterPort } from '../domain/cluster.js';
+import type { ClusterPort } from '../actions/port.js';
 import { KubeClient } from '../kube/client.js';
 import { kubeConfigFromEnv } from '../kube/config.js';
 import { systemClock } from '../platform/clock.js';

@@ -14,7 +14,7 @@ import { silentLogger } from '../platform/logger.js';
 import { createMetrics } from '../platform/metrics.js';
 import { systemClock } from '../platform/clock.js';
 import { Engine } from '../remediation/engine.js';
-import { noValidation } from '../remediation/runner.js';
+import { noValidation } from '../validation/port.js';
 import { RuleTableWatcher } from '../rule-table/watcher.js';
 import { describeDatabaseLocation, openStore, parseDatabaseUrl } from '../store/open-store.js';
 import { clusterFromEnv } from './cluster-from-env.js';

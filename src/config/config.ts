@@ -5,6 +5,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { ConfigError } from '../platform/config-error.js';
 import { parseDuration } from '../platform/duration.js';
 import { slackConfigFromEnv, type SlackConfig } from '../notify/config.js';
 import { freezeWindowSchema, type FreezeWindow } from '../control/freeze.js';
@@ -279,12 +280,7 @@ function parseAlertmanagerUrls(text: string | undefined, problems: string[]): st
   return urls.map((u) => u.replace(/\/+$/, ''));
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from '../platform/config-error.js';
 
 /** The PROMETHEUS_* client options; conflicts and options without PROMETHEUS_URL are problems naming the variables. */
 function prometheusClientFrom(e: z.infer<typeof envSchema>, problems: string[]): PrometheusClientOptions {

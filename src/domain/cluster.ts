@@ -1,6 +1,3 @@
-import type { ActionSpec } from '../rule-table/schema.js';
-import type { ActDecision } from './decision.js';
-import type { TargetRef } from './target.js';
 
 /** The HPA that targets a workload, as far as decisions need it. */
 export interface HpaState {
@@ -49,17 +46,3 @@ export const APPLY_FAILURE_REASONS = [
   'unavailable', // cannot reach the API / Redis
 ] as const;
 export type ApplyFailureReason = (typeof APPLY_FAILURE_REASONS)[number];
-
-/**
- * The port through which decisions read and change the world. The Kubernetes
- * adapter (src/kube, src/actions) fills it; tests hand in a small fake.
- */
-export interface ClusterPort {
-  readState(target: TargetRef, action: ActionSpec): Promise<TargetState>;
-  /** The target object as the API returns it (for rollout readiness); rejects when it cannot be read. */
-  readObject(target: TargetRef): Promise<Record<string, unknown>>;
-  /** Apply an act decision, with a resourceVersion precondition; never throws. */
-  apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome>;
-  /** Put the target back to the snapshot taken by apply; never throws. */
-  restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
-}

@@ -1,4 +1,3 @@
-import type { ActionType } from '../rule-table/schema.js';
 import type { TargetRef } from './target.js';
 
 /**
@@ -11,6 +10,7 @@ export const SKIP_REASONS = [
   'resolved', // the alert is resolved: nothing to scale out (restore is separate)
   'paused', // a person paused autoremediator for this rule, target, namespace or everything (POST /api/v1/pause)
   'frozen', // a freeze window (FREEZE_WINDOWS or the rule's `freeze`) is in force
+  'restore-waiting', // restore: the alerts behind the raise have not stayed resolved for the rule's restore.after
   'duplicate', // the same alert (fingerprint + startsAt + status) was already decided
   'template-missing-label', // the target template names a label/annotation the alert lacks
   'template-invalid-value', // a rendered target field is not a valid Kubernetes name (a label cannot steer the target)
@@ -41,7 +41,8 @@ export interface DecisionBase {
   /** null only for `no-match`. */
   rule: string | null;
   target: TargetRef | null;
-  action: ActionType | null;
+  /** The action kind's name (`scale`, `hpa` …: the registry in actions/registry.ts), null for a no-match. */
+  action: string | null;
   /** One sentence a person on call reads. */
   explanation: string;
   /** Facts the decision used (current replicas, period base, limits, times), for "why?". */
@@ -52,7 +53,7 @@ export interface ActDecision extends DecisionBase {
   outcome: 'act';
   rule: string;
   target: TargetRef;
-  action: ActionType;
+  action: string;
   before: StateFields;
   after: StateFields;
 }

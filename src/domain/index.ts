@@ -1,6 +1,5 @@
 export * from './alert.js';
 export * from './target.js';
-export * from './rule.js';
 export * from './decision.js';
 export * from './remediation.js';
 export * from './cluster.js';

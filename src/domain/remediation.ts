@@ -11,6 +11,17 @@ export type Phase = (typeof PHASES)[number];
 
 const TERMINAL: ReadonlySet<Phase> = new Set(['succeeded', 'rolled_back', 'failed', 'skipped']);
 
+/**
+ * The phases in which a run still holds its target (the planner's in-progress check, resume,
+ * restore). Written once: the stores build their SQL from it.
+ */
+export const ACTIVE_PHASES = ['planned', 'applying', 'validating', 'rolling_back'] as const satisfies readonly Phase[];
+export type ActivePhase = (typeof ACTIVE_PHASES)[number];
+
+export function isActive(p: Phase): p is ActivePhase {
+  return (ACTIVE_PHASES as readonly Phase[]).includes(p);
+}
+
 const ALLOWED: Readonly<Record<Phase, readonly Phase[]>> = {
   planned: ['applying', 'skipped', 'failed'],
   applying: ['validating', 'failed'],
@@ -64,4 +75,31 @@ export interface Remediation {
   createdAt: Date;
   updatedAt: Date;
   transitions: Transition[];
+}
+
+/**
+ * A rollback a person asked for (POST /api/v1/remediations/:id/rollback), stored in the
+ * run's result as `manualRollback`: such rollbacks never count toward a breaker.
+ */
+export interface ManualRollback {
+  by: string;
+  at: string;
+}
+
+export function manualRollbackOf(rem: Pick<Remediation, 'result'>): ManualRollback | null {
+  const m = (rem.result as { manualRollback?: ManualRollback } | null)?.manualRollback;
+  return m && typeof m.by === 'string' ? m : null;
+}
+
+/** A lifecycle event for notifiers (Slack) and Kubernetes Events. */
+export interface RemediationEvent {
+  remediation: Remediation;
+  from: Phase | null;
+  to: Phase;
+  note: string;
+}
+
+/** Told of every creation and transition of a run (declared here, beside the event, so notify does not import the driver). */
+export interface RemediationListener {
+  onTransition(e: RemediationEvent): void;
 }

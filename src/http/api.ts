@@ -6,7 +6,7 @@ import express, { type Request, type RequestHandler, type Router } from 'express
 import { z } from 'zod';
 import type { WebhookAlert } from '../domain/alert.js';
 import { PHASES } from '../domain/remediation.js';
-import type { RuleTable } from '../domain/rule.js';
+import type { RuleTable } from '../rule-table/rule.js';
 import type { ReloadStatus } from '../rule-table/watcher.js';
 import type { Engine } from '../remediation/engine.js';
 import type { Clock } from '../platform/clock.js';

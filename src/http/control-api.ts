@@ -3,7 +3,7 @@
  * /api/v1/pause) and the freeze windows (GET /api/v1/freeze).
  */
 import express, { type Request, type RequestHandler, type Router } from 'express';
-import type { ControlService } from '../control/service.js';
+import type { ControlService } from '../remediation/controls.js';
 import { pauseBodySchema, type PauseBody } from '../control/pause.js';
 import { HttpError } from './errors.js';
 import { requireJson } from './intake.js';

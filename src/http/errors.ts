@@ -3,6 +3,7 @@
  * secrets: Alertmanager copies a non-2xx body into its own log.
  */
 import type { ErrorRequestHandler } from 'express';
+import { NotFoundError, WrongPhaseError } from '../domain/errors.js';
 import type { Logger } from '../platform/logger.js';
 
 export class HttpError extends Error {
@@ -34,10 +35,17 @@ function fromParserError(err: { type?: string; status?: number; message: string 
   }
 }
 
+/** The core's errors in HTTP terms: the one place they are mapped. */
+function fromDomainError(err: unknown): HttpError | null {
+  if (err instanceof NotFoundError) return new HttpError(404, err.code, err.message);
+  if (err instanceof WrongPhaseError) return new HttpError(409, err.code, err.message);
+  return null;
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const e = err as { type?: string; status?: number; message: string };
-    const httpErr = err instanceof HttpError ? err : fromParserError(e);
+    const httpErr = err instanceof HttpError ? err : (fromDomainError(err) ?? fromParserError(e));
     if (!httpErr) {
       logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
       res.status(500).json({ error: { code: 'internal', message: 'internal error; see the service log' } });

@@ -7,7 +7,7 @@
  *   SLACK_ALLOW_HTTP=true             accept http:// URLs (a local stand-in for Slack; tests)
  *   SLACK_QUEUE_CAPACITY, SLACK_MAX_ATTEMPTS, SLACK_TIMEOUT (duration, e.g. 10s)
  */
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from '../platform/config-error.js';
 import { parseDuration } from '../platform/duration.js';
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api';

@@ -8,7 +8,7 @@
 import type { LabelSet } from '../domain/alert.js';
 import type { StateFields } from '../domain/decision.js';
 import type { Phase, Remediation } from '../domain/remediation.js';
-import type { RemediationEvent } from '../remediation/runner.js';
+import type { RemediationEvent } from '../domain/remediation.js';
 import type { RuleSpec } from '../rule-table/schema.js';
 import { LIMITS, context, escapeMrkdwn, fieldsSection, header, link, section, truncate, type SlackBlock, type SlackMessage } from './blocks.js';
 

@@ -1,4 +1,4 @@
-import type { RemediationListener } from '../remediation/runner.js';
+import type { RemediationListener } from '../domain/remediation.js';
 import type { SlackBlock } from './blocks.js';
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { SkipReason } from '../domain/decision.js';
 import type { Phase } from '../domain/remediation.js';
-import type { RemediationEvent } from '../remediation/runner.js';
+import type { RemediationEvent } from '../domain/remediation.js';
 import type { RuleSpec } from '../rule-table/schema.js';
 
 export type NotifySpec = RuleSpec['notify'];

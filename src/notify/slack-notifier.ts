@@ -12,9 +12,9 @@
  * next transition start a new parent message, which says that earlier steps are
  * elsewhere.
  */
-import type { Rule } from '../domain/rule.js';
+import type { Rule } from '../rule-table/rule.js';
 import type { Logger } from '../platform/logger.js';
-import type { RemediationEvent } from '../remediation/runner.js';
+import type { RemediationEvent } from '../domain/remediation.js';
 import type { SlackBlock, SlackMessage } from './blocks.js';
 import { DEFAULT_DELIVERY, type SlackConfig, type SlackDeliverySettings } from './config.js';
 import { DeliveryQueue } from './delivery-queue.js';

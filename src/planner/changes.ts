@@ -6,7 +6,7 @@ import type { TargetState } from '../domain/cluster.js';
 import type { SkipReason, StateFields } from '../domain/decision.js';
 import { targetKey, type TargetRef } from '../domain/target.js';
 import type { ActionSpec, HpaAction, RedisAction, ResourcesAction, ScaleAction, StepPolicy } from '../rule-table/schema.js';
-import type { ActionRecord } from '../store/store.js';
+import type { ActionRecord } from '../domain/history.js';
 import { formatBytes, formatQuantity, parseQuantity } from './quantity.js';
 import { stepUp, type ChangeEvent } from './step-policy.js';
 

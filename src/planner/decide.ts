@@ -6,16 +6,14 @@
 import type { LabelSet } from '../domain/alert.js';
 import type { TargetState } from '../domain/cluster.js';
 import type { ActDecision, Decision, SkipDecision, SkipReason, StateFields } from '../domain/decision.js';
-import type { Rule } from '../domain/rule.js';
+import { isActive } from '../domain/remediation.js';
+import type { Rule } from '../rule-table/rule.js';
 import { targetKey, type TargetRef } from '../domain/target.js';
 import type { ActionSpec } from '../rule-table/schema.js';
-import type { ActionRecord } from '../store/store.js';
+import type { ActionRecord } from '../domain/history.js';
 import { formatDuration } from '../platform/duration.js';
 import { planChange, type ChangePlan } from './changes.js';
 import { holdVerdict, type Controls } from '../control/hold.js';
-
-/** Phases in which a run still holds its target. */
-const ACTIVE_PHASES: ReadonlySet<string> = new Set(['planned', 'applying', 'validating', 'rolling_back']);
 
 export interface Budget {
   /** At most this many actions … */
@@ -147,7 +145,7 @@ export function precheck(input: PrecheckInput): SkipDecision | null {
     );
   }
 
-  const running = history.find((h) => h.targetKey === key && !h.dryRun && ACTIVE_PHASES.has(h.phase));
+  const running = history.find((h) => h.targetKey === key && !h.dryRun && isActive(h.phase));
   if (running) {
     return skip('in-progress', `Remediation ${running.remediationId} (rule ${running.rule}) is still ${running.phase} on ${key}; one run at a time per target.`, {
       runningRemediationId: running.remediationId,

@@ -1,14 +1,16 @@
 /**
  * The engine: takes stored alerts off a bounded queue, matches them against the
  * rule table, plans each matched rule under the target's lock, records every
- * decision (acts and skips), and drives acts through the runner.
+ * decision (acts and skips), and hands acts to the driver (runner.ts drive()).
  */
 import type { LabelSet, StoredAlert } from '../domain/alert.js';
-import type { ClusterPort, TargetState } from '../domain/cluster.js';
+import type { TargetState } from '../domain/cluster.js';
+import type { ClusterPort } from '../actions/port.js';
 import type { TargetRef } from '../domain/target.js';
-import { isAct, type ActDecision, type Decision, type SkipDecision } from '../domain/decision.js';
-import type { Remediation } from '../domain/remediation.js';
-import type { Rule, RuleTable } from '../domain/rule.js';
+import { isAct, type Decision } from '../domain/decision.js';
+import { NotFoundError, WrongPhaseError } from '../domain/errors.js';
+import { ACTIVE_PHASES, isActive, type Remediation, type RemediationListener } from '../domain/remediation.js';
+import type { Rule, RuleTable } from '../rule-table/rule.js';
 import { targetKey } from '../domain/target.js';
 import { budgetQueries, decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
 import type { Clock } from '../platform/clock.js';
@@ -19,10 +21,10 @@ import type { ActionSpec } from '../rule-table/schema.js';
 import type { Store } from '../store/store.js';
 import { BoundedQueue, type QueueReservation } from './queue.js';
 import { resolveRule, withResolution } from '../targets/rule-target.js';
-import { actionOf, MANUAL_ROLLBACK, Runner, type BreakerPolicy, type RemediationListener, type Validator } from './runner.js';
-import { snapshotFromDecision, stateShows } from './resume.js';
-import { HttpError } from '../http/errors.js';
 import type { Controls } from '../control/hold.js';
+import { noMatchDecision, templateSkipDecision, type BreakerPolicy } from '../planner/verdicts.js';
+import type { Validator } from '../validation/port.js';
+import { Runner } from './runner.js';
 
 export interface EngineDeps {
   store: Store;
@@ -40,7 +42,7 @@ export interface EngineDeps {
   listeners?: RemediationListener[];
   breaker: BreakerPolicy;
   onBreakerOpen?: (targetKey: string, reason: string) => void;
-  /** Pauses and freeze windows (src/control/service.ts), read for every decision; absent: none. */
+  /** Pauses and freeze windows (src/remediation/controls.ts), read for every decision; absent: none. */
   controls?: { current(): Promise<Controls> };
 }
 
@@ -146,16 +148,7 @@ export class Engine {
       if (matched.length === 0 && decidedBefore.size > 0) return [];
     }
     if (matched.length === 0) {
-      const names = table.rules.length;
-      const decision: SkipDecision = {
-        outcome: 'skip',
-        reason: 'no-match',
-        rule: null,
-        target: null,
-        action: null,
-        explanation: `No rule matched ${alert.labels.alertname ?? 'the alert'} (${names} rules in table ${table.version.slice(0, 12)}); nothing was done.`,
-        facts: { labels: alert.labels, ruleTableVersion: table.version },
-      };
+      const decision = noMatchDecision(alert, table);
       return [{ decision, remediation: opts.record ? await this.record(alert, decision, opts, null) : null }];
     }
     const out: Array<{ decision: Decision; remediation: Remediation | null }> = [];
@@ -163,57 +156,56 @@ export class Engine {
     return out;
   }
 
+  /**
+   * Decide one matched rule and, for an act, hand the recorded run to the driver. Planning and
+   * recording hold the target lock (two alerts never both act on one target); the driver takes
+   * the lock again for the write, and the recorded `planned` run keeps other plans off meanwhile.
+   */
   private async evaluateRule(alert: AlertInput, rule: Rule, opts: EvaluateOptions): Promise<{ decision: Decision; remediation: Remediation | null }> {
     const rendered = await resolveRule(rule, alert, this.deps);
     if (!rendered.ok) {
-      const decision: SkipDecision = {
-        outcome: 'skip',
-        reason: rendered.reason,
-        rule: rule.name,
-        target: null,
-        action: rule.action.type,
-        explanation: `Rule ${rule.name} matched ${alert.labels.alertname ?? 'the alert'} but does not apply: ${rendered.message}.`,
-        facts: { labels: alert.labels, ...rendered.facts },
-      };
+      const decision = templateSkipDecision(rule, alert, rendered);
       return { decision, remediation: opts.record ? await this.record(alert, decision, opts, null) : null };
     }
     const { target, action } = rendered;
     const key = targetKey(target);
-    const plan = async (): Promise<{ decision: Decision; remediation: Remediation | null; run: boolean }> => {
-      const decision = withResolution(await this.plan(alert, rule, rendered.target, action, opts), rendered.resolution);
-      if (!opts.record) return { decision, remediation: null, run: false };
+    const plan = async (): Promise<{ decision: Decision; remediation: Remediation | null; read: TargetState | undefined }> => {
+      const { decision: planned, read } = await this.plan(alert, rule, target, action, opts);
+      // A target found from the alert's pod or HPA: the decision says how (target.from).
+      const decision = withResolution(planned, rendered.resolution);
       // An act is leased to this process in the commit that records it.
-      let rem = await this.record(alert, decision, opts, key);
-      if (!isAct(decision)) return { decision, remediation: rem, run: false };
-      try {
-        const baseline = rule.validate?.checks.length && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
-        rem = await this.runner.apply(rem, action, baseline);
-      } catch (err) {
-        // Cut short unexpectedly: the resume job takes the run up once its lease is stale.
-        this.runner.release(rem.id);
-        throw err;
-      }
-      // Reaction: from the webhook arriving to the change applied (alert-driven runs only).
-      if (rem.phase === 'validating' && opts.origin === 'alert' && alert.receivedAt) {
-        this.deps.metrics.reactionSeconds.observe(Math.max(0, this.deps.clock.now().getTime() - alert.receivedAt.getTime()) / 1000);
-      }
-      return { decision, remediation: rem, run: rem.phase === 'validating' };
+      const rem = opts.record ? await this.record(alert, decision, opts, key) : null;
+      return { decision, remediation: rem, read };
     };
     const planned = opts.record ? await this.deps.store.withTargetLock(key, plan) : await plan();
-    if (!planned.run || !planned.remediation) return planned;
-    // Validation runs outside the lock; the planner's in-progress check keeps other runs off the target.
+    const rem = planned.remediation;
+    if (!rem || !isAct(planned.decision)) return { decision: planned.decision, remediation: rem };
+    const ctx = { rule, action, alert, ...(planned.read ? { read: planned.read } : {}) };
+    let applied: Remediation;
+    try {
+      applied = await this.runner.drive(rem, { ...ctx, stopAt: ['validating'] });
+    } catch (err) {
+      // Cut short unexpectedly: the resume job takes the run up once its lease is stale.
+      this.runner.release(rem.id);
+      throw err;
+    }
+    // Reaction: from the webhook arriving to the change applied (alert-driven runs only).
+    if (applied.phase === 'validating' && opts.origin === 'alert' && alert.receivedAt) {
+      this.deps.metrics.reactionSeconds.observe(Math.max(0, this.deps.clock.now().getTime() - alert.receivedAt.getTime()) / 1000);
+    }
+    if (applied.phase !== 'validating') return { decision: planned.decision, remediation: applied };
     const finished = this.track(
-      this.runner.validate(planned.remediation, rule).catch((err: unknown) => {
-        this.runner.release(planned.remediation!.id);
-        this.deps.logger.error({ err, remediation: planned.remediation!.id }, 'validation failed unexpectedly; the resume job picks the run up once its lease is stale');
-        return planned.remediation!;
+      this.runner.drive(applied, ctx).catch((err: unknown) => {
+        this.runner.release(applied.id);
+        this.deps.logger.error({ err, remediation: applied.id }, 'validation failed unexpectedly; the resume job picks the run up once its lease is stale');
+        return applied;
       }),
     );
-    if (opts.awaitValidation === false) return { decision: planned.decision, remediation: planned.remediation };
+    if (opts.awaitValidation === false) return { decision: planned.decision, remediation: applied };
     return { decision: planned.decision, remediation: await finished };
   }
 
-  private async plan(alert: AlertInput, rule: Rule, t: TargetRef, action: ActionSpec, opts: EvaluateOptions): Promise<Decision> {
+  private async plan(alert: AlertInput, rule: Rule, t: TargetRef, action: ActionSpec, opts: EvaluateOptions): Promise<{ decision: Decision; read?: TargetState }> {
     const { store, cluster, clock, settings } = this.deps;
     const now = clock.now();
     const key = targetKey(t);
@@ -235,7 +227,7 @@ export class Engine {
     // What can be decided without the cluster is decided without it: a target outside the allowed
     // namespaces is never even looked at, and an alert storm in a cooldown reads nothing.
     const early = precheck(input);
-    if (early) return early;
+    if (early) return { decision: early };
     let state: TargetState | null = null;
     let stateError: string | undefined;
     try {
@@ -245,7 +237,8 @@ export class Engine {
     }
     const budgets = budgetQueries(input);
     const [inNamespace, inAll] = await Promise.all([store.countActions(budgets.namespace), store.countActions(budgets.global)]);
-    return decideAfterPrecheck({ ...input, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll } });
+    const decision = decideAfterPrecheck({ ...input, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll } });
+    return state ? { decision, read: state } : { decision };
   }
 
   private async record(alert: AlertInput, decision: Decision, opts: EvaluateOptions, key: string | null): Promise<Remediation> {
@@ -280,18 +273,20 @@ export class Engine {
    */
   async resume(staleBefore: Date): Promise<number> {
     const { store, instanceId, clock, logger } = this.deps;
-    const runs = await store.listRemediationsInPhases(ACTIVE);
+    const runs = await store.listRemediationsInPhases(ACTIVE_PHASES);
     let taken = 0;
     for (const rem of runs) {
       if (this.runner.driving.has(rem.id)) continue;
       if (!(await store.claimRemediation(rem.id, instanceId, staleBefore, clock.now()))) continue;
       // Read again after the claim: the listing may predate the last transition of its old owner.
       const fresh = await store.getRemediation(rem.id);
-      if (!fresh || !ACTIVE.includes(fresh.phase)) continue;
+      if (!fresh || !isActive(fresh.phase)) continue;
       taken++;
       this.runner.adopt(rem.id);
+      logger.info({ remediation: rem.id, rule: rem.rule, target: rem.targetKey }, `resuming remediation ${rem.id} from ${fresh.phase}`);
       void this.track(
-        this.resumeOne(fresh)
+        this.runner
+          .drive(fresh)
           .catch((err: unknown) => {
             logger.error({ err, remediation: rem.id }, 'resuming a remediation failed; another resume pass will try again');
           })
@@ -306,52 +301,12 @@ export class Engine {
     await this.deps.store.leaseRemediations([...this.runner.driving], this.deps.instanceId, this.deps.clock.now());
   }
 
-  private async resumeOne(rem: Remediation): Promise<Remediation> {
-    const { store, logger, cluster } = this.deps;
-    const rule = this.deps.rules().rules.find((r) => r.name === rem.rule) ?? null;
-    const log = logger.child({ remediation: rem.id, rule: rem.rule, target: rem.targetKey });
-    log.info(`resuming remediation ${rem.id} from ${rem.phase}`);
-    const key = rem.targetKey ?? `remediation/${rem.id}`;
-    if (rem.phase === 'validating') return this.runner.validate(rem, rule);
-    if (rem.phase === 'rolling_back') return this.runner.rollback(rem);
-    const current = await store.withTargetLock(key, async () => {
-      if (rem.phase === 'planned') {
-        // Nothing was applied (applying is stored before the side effect). Re-render and apply; apply re-reads and refuses if the world moved.
-        const alert = rem.alertId ? await store.getAlert(rem.alertId) : null;
-        const rendered = rule && alert ? await resolveRule(rule, alert, this.deps) : null;
-        if (!rendered?.ok) return this.runner.transition(rem, 'failed', { note: 'interrupted before apply and cannot be re-planned (rule or alert gone); nothing was changed' });
-        return this.runner.apply(rem, rendered.action);
-      }
-      // applying: did the change happen before the crash? The live state tells.
-      const action = actionOf(rem);
-      const decision = rem.decision as ActDecision;
-      let state;
-      try {
-        state = await cluster.readState(decision.target, action);
-      } catch (err) {
-        throw new Error(`cannot read ${key} to resume: ${(err as Error).message}`);
-      }
-      const after = stateShows(state, decision.after, action);
-      if (after === true) {
-        return this.runner.applied(rem, `resumed after a restart: the change was already applied (${JSON.stringify(decision.after)})`, snapshotFromDecision(decision, action), decision.after);
-      }
-      if (stateShows(state, decision.before, action) === true) return this.runner.performApply(rem);
-      const why = after === 'unknown' ? `cannot tell from the live state whether the ${action.type} happened` : 'the target is in neither the planned before nor after state';
-      return this.runner.transition(rem, 'failed', { note: `interrupted while applying; ${why}; not applied again` });
-    });
-    return current.phase === 'validating' ? this.runner.validate(current, rule) : current;
-  }
-
-  /** POST /api/v1/remediations/:id/rollback: undo a succeeded run by hand. */
+  /** POST /api/v1/remediations/:id/rollback: undo a succeeded run by hand (typed manual flag: it never counts toward a breaker). */
   async rollbackByHand(id: string, actor: string): Promise<Remediation> {
-    const { store } = this.deps;
-    const rem = await store.getRemediation(id);
-    if (!rem) throw new HttpError(404, 'not-found', `no remediation with id ${id}`);
-    if (rem.phase !== 'succeeded') throw new HttpError(409, 'wrong-phase', `remediation ${id} is ${rem.phase}; only a succeeded remediation can be rolled back by hand`);
-    return store.withTargetLock(rem.targetKey ?? id, async () => {
-      const rolling = await this.runner.transition(rem, 'rolling_back', { note: `${MANUAL_ROLLBACK} requested by ${actor}` });
-      return this.runner.rollback(rolling, { countsForBreaker: false });
-    });
+    const rem = await this.deps.store.getRemediation(id);
+    if (!rem) throw new NotFoundError(`no remediation with id ${id}`);
+    if (rem.phase !== 'succeeded') throw new WrongPhaseError(`remediation ${id} is ${rem.phase}; only a succeeded remediation can be rolled back by hand`);
+    return this.runner.drive(rem, { manualRollbackBy: actor });
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -360,8 +315,6 @@ export class Engine {
     return p;
   }
 }
-
-export const ACTIVE: readonly Remediation['phase'][] = ['planned', 'applying', 'validating', 'rolling_back'];
 
 function toInput(a: StoredAlert): AlertInput {
   return { id: a.id, status: a.status, labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, fingerprint: a.fingerprint, receivedAt: a.receivedAt };

@@ -1,7 +1,7 @@
 /**
- * After a restart: every run left in planned, applying, validating or
- * rolling_back goes on from its last stored phase. For `applying`, the live state
- * says whether the change happened, so nothing is applied twice.
+ * "Does the live state show it": what the driver's converge step (runner.ts, phase
+ * `applying`) asks of a run whose write may or may not have happened before a crash, so
+ * nothing is applied twice. Pure; per action kind by its fields.
  */
 import type { TargetState } from '../domain/cluster.js';
 import type { ActDecision, StateFields } from '../domain/decision.js';

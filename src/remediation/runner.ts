@@ -1,53 +1,47 @@
 /**
- * The order of a remediation's steps, written once, top to bottom. Each
- * transition is stored before the next side effect starts (the journal).
+ * The driver: the one place that knows the order of a remediation's steps.
+ *
+ * `drive(run)` takes a stored run from whatever phase it is in to a terminal one (or to
+ * `ctx.stopAt`) and is safe to call twice: each step starts from the stored phase, and each
+ * transition is a compare-and-set stored before the next side effect starts (the journal).
+ *
+ *   planned      → applying                  baseline measured (no lock), then `applying` stored under the lock
+ *   applying     → validating | failed   LOCK converge: convergeVerdict() → write (cluster.apply) | done | failed
+ *   validating   → succeeded | rolling_back   no lock: the validator, then phaseAfterValidation()
+ *   rolling_back → rolled_back | failed  LOCK cluster.restore of the snapshot, then breakerVerdict()
+ *   succeeded    → rolling_back          LOCK only when a person asked (ctx.manualRollbackBy), flagged manual
+ *   succeeded, rolled_back, failed, skipped: terminal, returned as they are
+ *
+ * Who enters it: Engine.evaluateRule (a fresh act right after it is recorded), Engine.resume
+ * (a run a process that is gone left active), Engine.rollbackByHand (ctx.manualRollbackBy: succeeded
+ * → rolling_back with a typed manual flag), and the restore job (a step the planner's
+ * decideRestore() chose, recorded with origin `restore`). Nobody else calls a step.
+ *
+ * Decisions are pure functions (planner/verdicts.ts); this file carries them out and records
+ * them. A new gate (e.g. "is the lease still ours", "is the target frozen") is a pure verdict
+ * evaluated in the `case` of the phase it guards, before that phase's side effect; a new
+ * step (e.g. an approval before `applying`) is a new phase and a new `case`, nowhere else.
+ * A resolution of the target (pod → ReplicaSet → Deployment) happens before the decision,
+ * where the engine renders the rule (rule-table/render.ts), not here.
  */
 import type { LabelSet } from '../domain/alert.js';
-import type { ApplyOutcome, ClusterPort } from '../domain/cluster.js';
+import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
+import type { ClusterPort } from '../actions/port.js';
 import type { ActDecision } from '../domain/decision.js';
-import { isTerminal, type Phase, type Remediation } from '../domain/remediation.js';
-import type { Rule } from '../domain/rule.js';
+import { isTerminal, manualRollbackOf, type Phase, type Remediation, type RemediationListener } from '../domain/remediation.js';
+import type { Rule, RuleTable } from '../rule-table/rule.js';
+import { breakerVerdict, convergeVerdict, phaseAfterValidation, type BreakerPolicy, type RollbackEnd } from '../planner/verdicts.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Store, TransitionPatch } from '../store/store.js';
+import type { Validator } from '../validation/port.js';
 import { crashPoint } from './crash-points.js';
+import { renderRule } from '../rule-table/render.js';
+import { snapshotFromDecision, stateShows } from './resume.js';
 
-/** The validation result that decides between succeeded and rolling back. */
-export interface ValidationOutcome {
-  outcome: 'passed' | 'failed' | 'inconclusive';
-  /** One sentence for people. */
-  summary: string;
-  /** Every measured value, baseline and after, stored with the remediation. */
-  details: Record<string, unknown>;
-}
-
-/** Checks that the target got better after an action; never throws (errors are data). */
-export interface Validator {
-  /** Measure each check once just before the action; stored with the run as its baseline. */
-  baseline?(rule: Rule, alert: { labels: LabelSet; annotations: LabelSet }): Promise<Record<string, unknown>>;
-  validate(rem: Remediation, rule: Rule | null, action: ActionSpec): Promise<ValidationOutcome>;
-}
-
-/** A lifecycle event for notifiers (Slack) and Kubernetes Events. */
-export interface RemediationEvent {
-  remediation: Remediation;
-  from: Phase | null;
-  to: Phase;
-  note: string;
-}
-
-export interface RemediationListener {
-  onTransition(e: RemediationEvent): void;
-}
-
-export interface BreakerPolicy {
-  /** Open a target's breaker after this many rollbacks … */
-  rollbacks: number;
-  /** … within this window. A failed rollback opens it at once. */
-  windowMs: number;
-}
+export type { BreakerPolicy };
 
 export interface RunnerDeps {
   breaker: BreakerPolicy;
@@ -56,10 +50,28 @@ export interface RunnerDeps {
   store: Store;
   cluster: ClusterPort;
   validator: Validator;
+  /** The current rule table: a resumed run finds its rule by name. */
+  rules: () => RuleTable;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
   listeners: RemediationListener[];
+}
+
+/** What the caller of drive() already knows; everything is found again when absent (resume). */
+export interface DriveContext {
+  /** The run's rule; looked up by name when undefined (null: the rule is gone). */
+  rule?: Rule | null;
+  /** The rendered action (a fresh run); else the one recorded with the run, else rendered again from rule and alert. */
+  action?: ActionSpec;
+  /** The alert behind the run, for the baseline and a re-render; read from the store when undefined. */
+  alert?: { labels: LabelSet; annotations: LabelSet } | null;
+  /** The planner's read of the target, handed to the write (so it needs no second read). */
+  read?: TargetState;
+  /** Return as soon as the run reaches one of these phases (the engine returns after the write and validates in the background). */
+  stopAt?: readonly Phase[];
+  /** A person asked to undo this succeeded run (POST /api/v1/remediations/:id/rollback): who. */
+  manualRollbackBy?: string;
 }
 
 export class Runner {
@@ -67,6 +79,54 @@ export class Runner {
   readonly driving = new Set<string>();
 
   constructor(private readonly deps: RunnerDeps) {}
+
+  /**
+   * THE order of a remediation's steps (see the file comment). Writes hold the target lock,
+   * validation does not. Throws only on an unexpected error (the store is gone …): the run
+   * then stays in its phase and the resume job takes it up once its lease is stale.
+   */
+  async drive(start: Remediation, context: DriveContext = {}): Promise<Remediation> {
+    let ctx = context;
+    let run = start;
+    // True only right after this call stored `applying` itself: nothing can have been written since.
+    let justEntered = false;
+    for (;;) {
+      if (run.phase === 'succeeded' && ctx.manualRollbackBy !== undefined) {
+        // succeeded → rolling_back, flagged manual: it never counts toward the breaker.
+        const current = run;
+        const by = ctx.manualRollbackBy;
+        ctx = { ...ctx, manualRollbackBy: undefined };
+        run = await this.locked(run, () => this.transition(current, 'rolling_back', { note: `manual rollback requested by ${by}`, result: { manualRollback: { by, at: this.deps.clock.now().toISOString() } } }));
+        continue;
+      }
+      if (isTerminal(run.phase) || ctx.stopAt?.includes(run.phase)) return run;
+      switch (run.phase) {
+        case 'planned': {
+          const prepared = await this.prepare(run, ctx);
+          run = await this.locked(run, () => (prepared.ok ? this.transition(run, 'applying', prepared.patch) : this.transition(run, 'failed', { note: prepared.note })));
+          justEntered = run.phase === 'applying';
+          break;
+        }
+        case 'applying': {
+          const entered = justEntered;
+          justEntered = false;
+          const current = run;
+          run = await this.locked(run, () => this.converge(current, entered ? (ctx.read ?? null) : null, entered));
+          break;
+        }
+        case 'validating':
+          run = await this.validate(run, ctx);
+          break;
+        case 'rolling_back': {
+          const current = run;
+          run = await this.locked(run, () => this.rollback(current));
+          break;
+        }
+        default:
+          return run;
+      }
+    }
+  }
 
   /** Take over a run (resume): this process drives it from now on. */
   adopt(id: string): void {
@@ -103,21 +163,61 @@ export class Runner {
     crashPoint(rem.phase);
   }
 
-  /**
-   * planned → applying → (apply) → validating. Runs under the target lock: plan
-   * and apply never interleave with another run on the same target.
-   */
-  async apply(rem: Remediation, action: ActionSpec, baseline: Record<string, unknown> = {}): Promise<Remediation> {
-    const decision = rem.decision as ActDecision;
-    // Stored before the side effect: after a crash, resume knows what was about to be applied.
-    const applying = await this.transition(rem, 'applying', { note: decision.explanation, snapshot: { action }, result: { baseline } });
-    return this.performApply(applying);
+  private locked<T>(rem: Remediation, fn: () => Promise<T>): Promise<T> {
+    return this.deps.store.withTargetLock(rem.targetKey ?? `remediation/${rem.id}`, fn);
   }
 
-  /** The side effect of `applying`, then → validating or → failed. */
-  async performApply(rem: Remediation): Promise<Remediation> {
+  private ruleOf(rem: Remediation, ctx: DriveContext): Rule | null {
+    if (ctx.rule !== undefined) return ctx.rule;
+    return this.deps.rules().rules.find((r) => r.name === rem.rule) ?? null;
+  }
+
+  private async alertOf(rem: Remediation, ctx: DriveContext): Promise<{ labels: LabelSet; annotations: LabelSet } | null> {
+    if (ctx.alert !== undefined) return ctx.alert;
+    return rem.alertId ? this.deps.store.getAlert(rem.alertId) : null;
+  }
+
+  /**
+   * Before `applying`: the action to apply and the baseline of the rule's checks, both stored
+   * with `applying` so that a resume knows what was about to happen. A run interrupted before
+   * that (still `planned`: nothing was applied) is rendered again from its rule and alert.
+   */
+  private async prepare(rem: Remediation, ctx: DriveContext): Promise<{ ok: true; patch: TransitionPatch } | { ok: false; note: string }> {
+    const rule = this.ruleOf(rem, ctx);
+    const alert = await this.alertOf(rem, ctx);
+    let action = ctx.action ?? (rem.snapshot?.action as ActionSpec | undefined);
+    if (!action) {
+      const rendered = rule && alert ? renderRule(rule, alert) : null;
+      if (!rendered?.ok) return { ok: false, note: 'interrupted before apply and cannot be re-planned (rule or alert gone); nothing was changed' };
+      action = rendered.action;
+    }
+    const baseline = rule?.validate?.checks.length && alert && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
+    const decision = rem.decision as ActDecision;
+    return { ok: true, patch: { note: decision.explanation, snapshot: { action }, result: { baseline } } };
+  }
+
+  /** `applying`: did the write happen? convergeVerdict decides; then write, record it as done, or fail. */
+  private async converge(rem: Remediation, planRead: TargetState | null, justEntered: boolean): Promise<Remediation> {
     const action = actionOf(rem);
-    const outcome: ApplyOutcome = await this.deps.cluster.apply(rem.decision as ActDecision, action, rem.id);
+    const decision = rem.decision as ActDecision;
+    let showsAfter: boolean | 'unknown' = false;
+    let showsBefore: boolean | 'unknown' = false;
+    if (!justEntered) {
+      let state: TargetState;
+      try {
+        state = await this.deps.cluster.readState(decision.target, action);
+      } catch (err) {
+        throw new Error(`cannot read ${rem.targetKey} to resume: ${(err as Error).message}`);
+      }
+      showsAfter = stateShows(state, decision.after, action);
+      showsBefore = stateShows(state, decision.before, action);
+    }
+    const verdict = convergeVerdict({ justEntered, showsAfter, showsBefore, actionType: action.type });
+    if (verdict.next === 'done') {
+      return this.applied(rem, `resumed after a restart: the change was already applied (${JSON.stringify(decision.after)})`, snapshotFromDecision(decision, action), decision.after);
+    }
+    if (verdict.next === 'failed') return this.transition(rem, 'failed', { note: `interrupted while applying; ${verdict.why}; not applied again` });
+    const outcome: ApplyOutcome = await this.deps.cluster.apply(decision, action, rem.id, planRead ?? undefined);
     crashPoint('apply');
     if (!outcome.ok) {
       return this.transition(rem, 'failed', { note: `apply failed (${outcome.reason}): ${outcome.detail}`, result: { apply: { ok: false, reason: outcome.reason, detail: outcome.detail } } });
@@ -126,7 +226,7 @@ export class Runner {
   }
 
   /** applying → validating, with the snapshot restore needs. */
-  async applied(rem: Remediation, detail: string, snapshot: Record<string, unknown>, applied: Record<string, unknown>): Promise<Remediation> {
+  private async applied(rem: Remediation, detail: string, snapshot: Record<string, unknown>, applied: Record<string, unknown>): Promise<Remediation> {
     return this.transition(rem, 'validating', {
       note: detail,
       // The rendered action travels with the snapshot: a rollback, a resume or a manual undo restores it even after the rule changed.
@@ -135,65 +235,53 @@ export class Runner {
     });
   }
 
-  /** validating → succeeded, or → rolling_back → rolled_back | failed. Runs outside the target lock. */
-  async validate(rem: Remediation, rule: Rule | null): Promise<Remediation> {
-    const action = actionOf(rem);
-    const v = await this.deps.validator.validate(rem, rule, action);
+  /** validating → succeeded | rolling_back. Runs outside the target lock: the planner's in-progress check keeps other runs off. */
+  private async validate(rem: Remediation, ctx: DriveContext): Promise<Remediation> {
+    const rule = this.ruleOf(rem, ctx);
+    const v = await this.deps.validator.validate(rem, rule, actionOf(rem));
     const result = { validation: { outcome: v.outcome, summary: v.summary, ...v.details } };
-    const rollbackOnInconclusive = rule?.validate?.onInconclusive === 'rollback';
-    if (v.outcome === 'passed' || (v.outcome === 'inconclusive' && !rollbackOnInconclusive)) {
-      return this.transition(rem, 'succeeded', { note: v.summary, result });
-    }
-    const rolling = await this.transition(rem, 'rolling_back', { note: v.summary, result });
-    return this.rollback(rolling);
+    return this.transition(rem, phaseAfterValidation(v.outcome, rule?.validate?.onInconclusive), { note: v.summary, result });
   }
 
-  /**
-   * rolling_back → rolled_back | failed, restoring the snapshot with a
-   * precondition. A failed rollback, or the K-th rollback of a target within the
-   * window, opens the target's breaker.
-   */
-  async rollback(rem: Remediation, opts: { countsForBreaker: boolean } = { countsForBreaker: true }): Promise<Remediation> {
-    const action = rem.snapshot ? actionOf(rem) : null;
+  /** rolling_back → rolled_back | failed, restoring the snapshot with a precondition; then the breaker verdict. */
+  private async rollback(rem: Remediation): Promise<Remediation> {
+    const action = rem.snapshot ? (rem.snapshot.action as ActionSpec | undefined) : undefined;
     if (!rem.target || !rem.snapshot || !action) {
       const failed = await this.transition(rem, 'failed', { note: 'rollback impossible: no snapshot was recorded' });
-      await this.openBreaker(failed, 'rollback impossible: no snapshot');
+      await this.carryOutBreaker(failed, { kind: 'impossible' });
       return failed;
     }
     const outcome = await this.deps.cluster.restore(rem.target, action, rem.snapshot, rem.id);
     crashPoint('restore');
     if (!outcome.ok) {
       const failed = await this.transition(rem, 'failed', { note: `rollback failed (${outcome.reason}): ${outcome.detail}`, result: { rollback: { ok: false, reason: outcome.reason, detail: outcome.detail } } });
-      await this.openBreaker(failed, `rollback of remediation ${rem.id} failed: ${outcome.detail}`);
+      await this.carryOutBreaker(failed, { kind: 'failed', remediationId: rem.id, detail: outcome.detail });
       return failed;
     }
     const done = await this.transition(rem, 'rolled_back', { note: outcome.detail, result: { rollback: { ok: true, detail: outcome.detail } } });
-    if (opts.countsForBreaker) await this.maybeOpenBreaker(done);
+    const manual = manualRollbackOf(done) !== null;
+    await this.carryOutBreaker(done, { kind: 'rolled-back', manual, rollbacksInWindow: manual ? 0 : await this.rollbacksInWindow(done) });
     return done;
   }
 
-  private async maybeOpenBreaker(rem: Remediation): Promise<void> {
+  /** Automatic rollbacks of the run's target within the breaker's window (a person's rollbacks do not count). */
+  private async rollbacksInWindow(rem: Remediation): Promise<number> {
     const { store, clock, breaker } = this.deps;
-    if (!rem.targetKey) return;
+    if (!rem.targetKey) return 0;
     const since = clock.now().getTime() - breaker.windowMs;
     const recent = await store.listRemediations({ targetKey: rem.targetKey, phase: 'rolled_back', limit: breaker.rollbacks * 2 });
-    // Rollbacks asked for by a person do not count: the breaker is about the automation failing.
-    const inWindow = recent.items.filter((r) => r.origin !== 'manual' && r.updatedAt.getTime() >= since && !r.transitions.some((x) => x.note.startsWith(MANUAL_ROLLBACK))).length;
-    if (inWindow >= breaker.rollbacks) {
-      await this.openBreaker(rem, `${inWindow} rollbacks of ${rem.targetKey} within ${Math.round(breaker.windowMs / 60_000)} min`);
-    }
+    return recent.items.filter((r) => r.origin !== 'manual' && r.updatedAt.getTime() >= since && manualRollbackOf(r) === null).length;
   }
 
-  private async openBreaker(rem: Remediation, reason: string): Promise<void> {
+  private async carryOutBreaker(rem: Remediation, end: RollbackEnd): Promise<void> {
     if (!rem.targetKey) return;
-    await this.deps.store.openBreaker(rem.targetKey, reason, this.deps.clock.now());
-    this.deps.logger.warn({ remediation: rem.id, rule: rem.rule, target: rem.targetKey, reason }, `breaker opened for ${rem.targetKey}`);
-    this.deps.onBreakerOpen?.(rem.targetKey, reason);
+    const verdict = breakerVerdict(end, this.deps.breaker, rem.targetKey);
+    if (!verdict.open) return;
+    await this.deps.store.openBreaker(rem.targetKey, verdict.reason, this.deps.clock.now());
+    this.deps.logger.warn({ remediation: rem.id, rule: rem.rule, target: rem.targetKey, reason: verdict.reason }, `breaker opened for ${rem.targetKey}`);
+    this.deps.onBreakerOpen?.(rem.targetKey, verdict.reason);
   }
 }
-
-/** Notes of manual rollbacks start with this. */
-export const MANUAL_ROLLBACK = 'manual rollback';
 
 /** The rendered action a run applied (stored with its snapshot). */
 export function actionOf(rem: Remediation): ActionSpec {
@@ -201,8 +289,3 @@ export function actionOf(rem: Remediation): ActionSpec {
   if (!a) throw new Error(`remediation ${rem.id} has no recorded action`);
   return a;
 }
-
-/** Passes at once; used when a rule configures no validation. */
-export const noValidation: Validator = {
-  validate: () => Promise.resolve({ outcome: 'passed', summary: 'no validation configured for this rule', details: {} }),
-};

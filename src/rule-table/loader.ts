@@ -10,12 +10,12 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { Matcher, Rule, RuleTable } from '../domain/rule.js';
+import type { Matcher, Rule, RuleTable } from '../rule-table/rule.js';
 import { formatPath, issuesToErrors, type RuleLoadError } from './errors.js';
 import { parseMatcher } from './matchers.js';
 import { checkPromql } from './promql.js';
 import { ruleSchema, type ActionType } from './schema.js';
-import { actionPhrase, cannotCarry } from '../targets/capabilities.js';
+import { actionPhrase, cannotCarry } from './capabilities.js';
 import { validateTemplate } from './templates.js';
 import type { ValueKind } from './values.js';
 

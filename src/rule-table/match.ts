@@ -10,7 +10,7 @@
  * name plus the rules without such a matcher, merged back into table order.
  */
 import type { LabelSet } from '../domain/alert.js';
-import type { Matcher, Rule, RuleTable } from '../domain/rule.js';
+import type { Matcher, Rule, RuleTable } from '../rule-table/rule.js';
 
 interface TableIndex {
   /** Table positions of the rules with an `alertname="x"` matcher, by x, ascending. */

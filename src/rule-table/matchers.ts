@@ -17,7 +17,7 @@
  * backslash is kept as written, so regexes such as `"10\.0\..*"` work as they do in Alertmanager.
  */
 import { RE2JS } from 're2js';
-import type { MatchOp, Matcher } from '../domain/rule.js';
+import type { MatchOp, Matcher } from '../rule-table/rule.js';
 
 export type ParseMatcherResult = { ok: true; matcher: Matcher } | { ok: false; error: string };
 

@@ -15,7 +15,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { RuleTable } from '../domain/rule.js';
+import type { RuleTable } from '../rule-table/rule.js';
 import { formatRuleError } from './errors.js';
 import { loadRuleTable } from './loader.js';
 

@@ -1,20 +1,22 @@
 /**
- * The restore job: once the alerts that made a rule raise a target have stayed
- * resolved for the rule's `restore.after`, step the target back toward its
- * snapshot, one paced step per run, each recorded and validated like any action,
- * never while another run holds the target.
+ * The restore job: for each target a rule with `restore` raised, ask the planner whether to
+ * step it back now (planner/restore.ts decideRestore: the alerts stayed resolved for
+ * `restore.after`, the breaker is closed, no run holds the target, the restore pace and the
+ * budgets allow it, not dry-run) and carry the answer out: a step is recorded and handed to
+ * the driver like any action (it validates, rolls back, counts toward the breaker); a pass
+ * that does not step records why not, when the reason changed since the last one.
  */
-import type { ClusterPort } from '../domain/cluster.js';
-import type { ActDecision } from '../domain/decision.js';
+import type { TargetState } from '../domain/cluster.js';
+import type { ClusterPort } from '../actions/port.js';
 import type { Remediation } from '../domain/remediation.js';
-import type { Rule, RuleTable } from '../domain/rule.js';
+import type { Rule, RuleTable } from '../rule-table/rule.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { formatDuration } from '../platform/duration.js';
-import { planRestore } from '../planner/restore.js';
-import { actionOf, type Runner, type Validator } from '../remediation/runner.js';
+import { budgetQueries, type PlannerSettings } from '../planner/decide.js';
+import { decideRestoreAfterPrecheck, recordRestoreSkip, restorePrecheck, type RestoreAlert, type RestoreDecision } from '../planner/restore.js';
+import { actionOf, type Runner } from '../remediation/runner.js';
 import type { Store } from '../store/store.js';
-import { holdVerdict, type Controls } from '../control/hold.js';
+import type { Controls } from '../control/hold.js';
 
 export interface RestoreJobDeps {
   store: Store;
@@ -23,31 +25,25 @@ export interface RestoreJobDeps {
   runner: Runner;
   clock: Clock;
   logger: Logger;
-  validator: Validator;
-  /** Shadow mode: no restore (nothing was raised). */
-  dryRun: boolean;
+  /** DRY_RUN, the allowed namespaces and the budgets: restore obeys them like any action. */
+  settings: PlannerSettings;
   /** This process: the step-down run is leased to it when recorded, so no other replica's resume takes it over. */
   instanceId?: string;
   /** Pauses and freeze windows: a held target takes no restore step. */
   controls?: { current(): Promise<Controls> };
 }
 
-const ACTIVE = new Set(['planned', 'applying', 'validating', 'rolling_back']);
-
-/** Has every alert behind these runs stayed resolved for `afterMs`? Returns the reason when not. */
-async function resolvedLongEnough(store: Store, sources: readonly Remediation[], afterMs: number, now: Date): Promise<{ ok: boolean; why: string; names: string[] }> {
-  const names = new Set<string>();
+/** The newest delivery of the alert behind each run. */
+async function alertsOf(store: Store, sources: readonly Remediation[]): Promise<RestoreAlert[]> {
+  const out: RestoreAlert[] = [];
   for (const rem of sources) {
     if (!rem.alertId) continue;
     const alert = await store.getAlert(rem.alertId);
     if (!alert) continue;
-    names.add(alert.labels.alertname ?? 'alert');
-    const latest = (await store.listAlerts({ fingerprint: alert.fingerprint, limit: 1 })).items[0];
-    if (!latest || latest.status !== 'resolved' || !latest.endsAt) return { ok: false, why: `${alert.labels.alertname} is still firing`, names: [...names] };
-    const since = now.getTime() - Date.parse(latest.endsAt);
-    if (since < afterMs) return { ok: false, why: `${alert.labels.alertname} resolved only ${formatDuration(since)} ago`, names: [...names] };
+    const latest = (await store.listAlerts({ fingerprint: alert.fingerprint, limit: 1 })).items[0] ?? alert;
+    out.push({ name: alert.labels.alertname ?? 'alert', status: latest.status, endsAt: latest.endsAt });
   }
-  return { ok: true, why: '', names: [...names] };
+  return out;
 }
 
 /** One pass of the restore job; returns how many steps it took. */
@@ -73,51 +69,71 @@ export async function restoreJob(deps: RestoreJobDeps): Promise<number> {
 }
 
 async function restoreTarget(deps: RestoreJobDeps, rule: Rule, key: string, runs: Remediation[]): Promise<number> {
-  const { store, clock, cluster, runner } = deps;
+  const { store, clock, cluster, runner, settings } = deps;
   const restore = rule.restore!;
   const now = clock.now();
-  const gate = await resolvedLongEnough(store, runs, restore.after, now);
-  if (!gate.ok) return 0;
-  // A pause or a freeze window stops restore steps too (the same verdict as for decisions).
-  const held = deps.controls ? holdVerdict(await deps.controls.current(), { rule, target: runs[0]!.target }, now) : null;
-  if (held) {
-    deps.logger.info({ rule: rule.name, target: key, reason: held.reason, facts: held.facts }, `restore step of ${key} held: ${held.explanation}`);
-    return 0;
-  }
   // The floor is the state before the first action of the episode: the oldest run's snapshot.
   const oldest = runs.reduce((a, b) => (a.createdAt <= b.createdAt ? a : b));
   const action = actionOf(oldest);
   const target = oldest.target!;
-  return store.withTargetLock(key, async () => {
+  const alerts = await alertsOf(store, runs);
+  // Decided and recorded under the target lock, as an alert's plan is; the driver takes it again for the write.
+  const recorded = await store.withTargetLock(key, async (): Promise<Remediation | null> => {
     const longest = Math.max(...restore.policies.map((p) => p.periodSeconds)) * 1000;
-    const history = await store.actionHistory({ since: new Date(now.getTime() - Math.max(longest, 3_600_000)), targetKey: key });
-    if (history.some((h) => !h.dryRun && ACTIVE.has(h.phase))) return 0;
-    const state = await cluster.readState(target, action);
-    if (!state.found) return 0;
-    const plan = planRestore({ action, target, restore, snapshot: oldest.snapshot ?? {}, state, targetHistory: history.filter((h) => !h.dryRun), now });
-    if (plan.kind === 'wait') return 0;
-    if (plan.kind === 'done') {
-      for (const r of runs) await store.mergeRemediationResult(r.id, { restore: { done: true, at: now.toISOString(), detail: plan.detail } }, now);
-      return 0;
+    const since = new Date(now.getTime() - Math.max(longest, rule.cooldown, 3_600_000));
+    const [history, breaker] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.getBreaker(key)]);
+    const pre = {
+      rule,
+      target,
+      action,
+      snapshot: oldest.snapshot ?? {},
+      sources: runs.map((r) => r.id),
+      alerts,
+      breakerOpen: breaker?.open ?? false,
+      targetHistory: history.filter((h) => !h.dryRun),
+      settings,
+      ...(deps.controls ? { controls: await deps.controls.current() } : {}),
+      now,
+    };
+    let decision: RestoreDecision;
+    const early = restorePrecheck(pre);
+    if (early) decision = { kind: 'skip', decision: early };
+    else {
+      let state: TargetState | null = null;
+      let stateError: string | undefined;
+      try {
+        state = await cluster.readState(target, action);
+      } catch (err) {
+        stateError = err instanceof Error ? err.message : String(err);
+      }
+      const q = budgetQueries({ rule, target, now, settings });
+      const [inNamespace, inAll] = await Promise.all([store.countActions(q.namespace), store.countActions(q.global)]);
+      decision = decideRestoreAfterPrecheck({ ...pre, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll } });
     }
-    const explanation = `${plan.summary[0]!.toUpperCase()}${plan.summary.slice(1)}: ${gate.names.join(', ') || 'the alerts'} resolved and stayed resolved for ${formatDuration(restore.after)} (rule ${rule.name} restores after resolve, at most ${restore.policies
-      .map((p) => (p.type === 'Pods' ? `${p.value} per ${p.periodSeconds}s` : `${p.value}% per ${p.periodSeconds}s`))
-      .join(', ')} (${restore.selectPolicy})).`;
-    const facts = { restoreOf: runs.map((r) => r.id), snapshot: oldest.snapshot };
-    // Shadow mode changes nothing, so there is nothing to step back from.
-    if (deps.dryRun || rule.dryRun) return 0;
-    const decision: ActDecision = { outcome: 'act', rule: rule.name, target, action: action.type, before: plan.before, after: plan.after, explanation, facts };
-    const rem = await store.createRemediation({ alertId: oldest.alertId, decision, target, targetKey: key, phase: 'planned', dryRun: false, origin: 'restore', snapshot: null, at: now, note: explanation, ...(deps.instanceId ? { owner: deps.instanceId } : {}) });
+    if (decision.kind === 'done') {
+      for (const r of runs) await store.mergeRemediationResult(r.id, { restore: { done: true, at: now.toISOString(), detail: decision.detail } }, now);
+      return null;
+    }
+    if (decision.kind === 'skip') {
+      const last = (await store.listRemediations({ targetKey: key, rule: rule.name, limit: 20 })).items.find((r) => r.origin === 'restore') ?? null;
+      const lastDecision = last ? { outcome: last.decision.outcome, reason: last.decision.outcome === 'skip' ? last.decision.reason : null } : null;
+      if (recordRestoreSkip(lastDecision, decision.decision)) {
+        const skipped = await store.createRemediation({ alertId: oldest.alertId, decision: decision.decision, target, targetKey: key, phase: 'skipped', dryRun: decision.decision.reason === 'dry-run', origin: 'restore', snapshot: null, at: now, note: decision.decision.explanation });
+        runner.created(skipped);
+      }
+      return null;
+    }
+    const rem = await store.createRemediation({ alertId: oldest.alertId, decision: decision.decision, target, targetKey: key, phase: 'planned', dryRun: false, origin: 'restore', snapshot: null, at: now, note: decision.decision.explanation, ...(deps.instanceId ? { owner: deps.instanceId } : {}) });
     runner.created(rem);
-    try {
-      const alert = oldest.alertId ? await store.getAlert(oldest.alertId) : null;
-      const baseline = alert && rule.validate?.checks.length && deps.validator.baseline ? await deps.validator.baseline(rule, alert) : {};
-      const applied = await runner.apply(rem, action, baseline);
-      if (applied.phase === 'validating') await runner.validate(applied, rule);
-    } catch (err) {
-      runner.release(rem.id); // the resume job takes it up once its lease is stale
-      throw err;
-    }
-    return 1;
+    return rem;
   });
+  if (!recorded) return 0;
+  try {
+    const alert = oldest.alertId ? await store.getAlert(oldest.alertId) : null;
+    await runner.drive(recorded, { rule, action, alert });
+  } catch (err) {
+    runner.release(recorded.id); // the resume job takes it up once its lease is stale
+    throw err;
+  }
+  return 1;
 }

@@ -3,7 +3,7 @@
  * answers are sorted. Pure.
  */
 import type { LabelSet } from '../domain/alert.js';
-import type { Rule } from '../domain/rule.js';
+import type { Rule } from '../rule-table/rule.js';
 
 /**
  * Labels left out of the silence's matchers: they name one pod, container or scrape

@@ -7,10 +7,10 @@
  */
 import type { StoredAlert } from '../domain/alert.js';
 import { isTerminal, type Remediation } from '../domain/remediation.js';
-import type { Rule } from '../domain/rule.js';
+import type { Rule } from '../rule-table/rule.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { RemediationEvent, RemediationListener } from '../remediation/runner.js';
+import type { RemediationEvent, RemediationListener } from '../domain/remediation.js';
 import type { Store } from '../store/store.js';
 import { escapeMrkdwn } from '../notify/blocks.js';
 import type { SilenceTransport } from './alertmanager-http.js';

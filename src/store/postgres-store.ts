@@ -28,7 +28,7 @@ import type {
   Store,
   TransitionPatch,
 } from './store.js';
-import { ALERT_SELECT, REMEDIATION_SELECT, json, remediationFilters } from './sql.js';
+import { ACTIVE_PHASES_SQL, ALERT_SELECT, REMEDIATION_SELECT, json, remediationFilters } from './sql.js';
 
 export interface PostgresStoreOptions {
   /** How long a claimAlert claim holds before another worker may take it over. */
@@ -366,7 +366,7 @@ export class PostgresStore implements Store {
     // One UPDATE with the staleness test in its WHERE: row locking makes exactly one claimer win.
     const r = await this.pool.query(
       `UPDATE remediations SET owner = $1, heartbeat_at = $2
-       WHERE id = $3 AND phase IN ('planned', 'applying', 'validating', 'rolling_back')
+       WHERE id = $3 AND phase IN ${ACTIVE_PHASES_SQL}
          AND (heartbeat_at IS NULL OR heartbeat_at < $4)`,
       [owner, at, id, staleBefore],
     );

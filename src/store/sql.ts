@@ -1,4 +1,8 @@
 /** SQL text both stores share, so that they cannot drift apart. */
+import { ACTIVE_PHASES } from '../domain/remediation.js';
+
+/** `('planned', 'applying', …)`: the active phases as an SQL list, from the one place they are written. */
+export const ACTIVE_PHASES_SQL = `(${ACTIVE_PHASES.map((p) => `'${p}'`).join(', ')})`;
 
 export const ALERT_SELECT = `
 SELECT a.id, a.notification_id, a.received_at, a.identity, a.duplicate_of, a.status, a.labels,

@@ -30,7 +30,7 @@ import type {
   Store,
   TransitionPatch,
 } from './store.js';
-import { ALERT_SELECT, REMEDIATION_SELECT, json, remediationFilters } from './sql.js';
+import { ACTIVE_PHASES_SQL, ALERT_SELECT, REMEDIATION_SELECT, json, remediationFilters } from './sql.js';
 
 export interface SqliteStoreOptions {
   /** How long a claimAlert claim holds before another worker may take it over. */
@@ -514,7 +514,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const r = this.run(
         `UPDATE remediations SET owner = ?, heartbeat_at = ?
-         WHERE id = ? AND phase IN ('planned', 'applying', 'validating', 'rolling_back')
+         WHERE id = ? AND phase IN ${ACTIVE_PHASES_SQL}
            AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
         owner, at.getTime(), id, staleBefore.getTime(),
       );

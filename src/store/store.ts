@@ -1,5 +1,6 @@
 import type { AlertStatus, StoredAlert, WebhookAlert } from '../domain/alert.js';
 import type { Decision } from '../domain/decision.js';
+import type { ActionRecord } from '../domain/history.js';
 import type { Phase, Remediation } from '../domain/remediation.js';
 import type { TargetRef } from '../domain/target.js';
 import type { NewPause, Pause } from '../control/pause.js';
@@ -77,25 +78,7 @@ export interface TransitionPatch {
   result?: Record<string, unknown>;
 }
 
-/**
- * A past action (or, in dry-run, a would-be action) on a target: what cooldowns,
- * budgets and step-policy periods count.
- */
-export interface ActionRecord {
-  remediationId: string;
-  rule: string;
-  targetKey: string;
-  namespace: string;
-  at: Date;
-  phase: Phase;
-  dryRun: boolean;
-  before: Record<string, number | string | null>;
-  after: Record<string, number | string | null>;
-  /** When the action was undone (rolled_back), if it was. */
-  undoneAt: Date | null;
-  /** `restore` steps count for step-policy periods and budgets, not for the rule's cooldown. */
-  origin: Remediation['origin'];
-}
+export type { ActionRecord };
 
 export interface Breaker {
   targetKey: string;

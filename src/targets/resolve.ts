@@ -15,7 +15,7 @@
  */
 import type { ActionType } from '../rule-table/schema.js';
 import type { TargetRef } from '../domain/target.js';
-import { actionPhrase, cannotCarry } from './capabilities.js';
+import { actionPhrase, cannotCarry } from '../rule-table/capabilities.js';
 
 /** An object as read from the API, as far as the resolution needs it. */
 export interface ObjectLike {

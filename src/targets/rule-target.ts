@@ -10,13 +10,13 @@
  * a label cannot make the service read objects where it may not act.
  */
 import type { LabelSet } from '../domain/alert.js';
-import type { ClusterPort } from '../domain/cluster.js';
+import type { ClusterPort } from '../actions/port.js';
 import type { Decision } from '../domain/decision.js';
-import type { Rule } from '../domain/rule.js';
+import type { Rule } from '../rule-table/rule.js';
 import type { TargetRef } from '../domain/target.js';
 import { classifyKubeError, KubeError } from '../kube/errors.js';
 import { namespaceAllowed, type PlannerSettings } from '../planner/decide.js';
-import { renderRule } from '../remediation/render.js';
+import { renderRule } from '../rule-table/render.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import { describeChain, describeRef, resolveStep, type ReadResult } from './resolve.js';
 import { newestRevisionVerdict } from './revision.js';

@@ -48,3 +48,18 @@ export function rolloutStatus(obj: Obj): RolloutVerdict {
   if (ready < want) return { state: 'waiting', message: `${ready} of ${want} instances are ready` };
   return { state: 'done', message: `${obj.kind ?? 'resource'} "${name}" has ${ready} of ${want} ready` };
 }
+
+/**
+ * After an `hpa` action that raised the floor: the workload is ready only once the HPA has
+ * scaled it to at least the new floor and those replicas are ready. Without this the wait
+ * judged the workload before the HPA acted (3/3 ready while the floor says 5) and validation
+ * measured the old pods. `floor` null: no floor to reach (any other action).
+ */
+export function rolloutStatusAtFloor(obj: Obj, floor: number | null): RolloutVerdict {
+  if (floor !== null) {
+    const spec = obj.spec ?? {};
+    const desired = typeof spec.replicas === 'number' ? spec.replicas : typeof spec.instances === 'number' ? spec.instances : 1;
+    if (desired < floor) return { state: 'waiting', message: `waiting for the HPA to scale ${obj.metadata?.name ?? 'the workload'} to its new floor of ${floor} (spec.replicas ${desired})` };
+  }
+  return rolloutStatus(obj);
+}

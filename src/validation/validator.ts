@@ -6,16 +6,16 @@
  */
 import type { LabelSet } from '../domain/alert.js';
 import type { Remediation } from '../domain/remediation.js';
-import type { Rule } from '../domain/rule.js';
+import type { Rule } from '../rule-table/rule.js';
 import type { TargetRef } from '../domain/target.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { ValidationOutcome, Validator } from '../remediation/runner.js';
+import type { ValidationOutcome, Validator } from './port.js';
 import { renderValue } from '../rule-table/templates.js';
 import type { ActionSpec, CheckSpec } from '../rule-table/schema.js';
 import { assessMetric, judge, worstPhase, type Measurement, type MetricPhase } from './analysis.js';
 import type { MetricsSource } from './prometheus.js';
-import { rolloutStatus, type RolloutVerdict } from './rollout.js';
+import { rolloutStatusAtFloor, type RolloutVerdict, type rolloutStatus } from './rollout.js';
 
 export interface BaselineEntry {
   query: string;
@@ -39,6 +39,14 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Action kinds whose effect is a rollout to wait for. */
 const ROLLOUT_KINDS = new Set<ActionSpec['type']>(['scale', 'hpa', 'resources', 'restart', 'undo']);
+
+/** The floor an `hpa` action raised, which the workload must reach before it is judged; null otherwise. */
+function floorOf(rem: Remediation, action: ActionSpec): number | null {
+  if (action.type !== 'hpa' || rem.decision.outcome !== 'act') return null;
+  const after = rem.decision.after.minReplicas;
+  const before = rem.decision.before.minReplicas;
+  return typeof after === 'number' && (typeof before !== 'number' || after > before) ? after : null;
+}
 
 export class ClusterValidator implements Validator {
   private readonly sleep: (ms: number) => Promise<void>;
@@ -76,8 +84,10 @@ export class ClusterValidator implements Validator {
     const details: Record<string, unknown> = {};
     if (rem.target && ROLLOUT_KINDS.has(action.type)) {
       const started = Date.now();
-      const verdict = await this.waitForRollout(rem.target, spec?.rolloutTimeout ?? 300_000);
-      details.rollout = { ...verdict, waitedMs: Date.now() - started };
+      const floor = floorOf(rem, action);
+      const verdict = await this.waitForRollout(rem.target, spec?.rolloutTimeout ?? 300_000, floor);
+      // How long the wait took (for an hpa action: until the HPA reached the new floor and it was ready).
+      details.rollout = { ...verdict, waitedMs: Date.now() - started, ...(floor !== null ? { floor } : {}) };
       if (verdict.state !== 'done') {
         return { outcome: 'failed', summary: `rollout not ready: ${verdict.message}`, details };
       }
@@ -100,12 +110,12 @@ export class ClusterValidator implements Validator {
     return { outcome: 'inconclusive', summary: `validation inconclusive: ${summary}`, details };
   }
 
-  private async waitForRollout(t: TargetRef, timeoutMs: number): Promise<RolloutVerdict> {
+  private async waitForRollout(t: TargetRef, timeoutMs: number, floor: number | null): Promise<RolloutVerdict> {
     const deadline = Date.now() + timeoutMs;
     let last: RolloutVerdict = { state: 'waiting', message: 'not read yet' };
     for (;;) {
       try {
-        last = rolloutStatus(await this.deps.readObject(t));
+        last = rolloutStatusAtFloor(await this.deps.readObject(t), floor);
       } catch (err) {
         last = { state: 'waiting', message: `cannot read the target: ${(err as Error).message}` };
       }

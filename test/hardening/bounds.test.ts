@@ -7,7 +7,8 @@
  */
 import { rmSync } from 'node:fs';
 import request from 'supertest';
-import type { ApplyOutcome, ClusterPort, TargetState } from '../../src/domain/cluster.js';
+import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
+import type { ClusterPort } from '../../src/actions/port.js';
 import type { ActDecision } from '../../src/domain/decision.js';
 import type { TargetRef } from '../../src/domain/target.js';
 import type { ActionSpec } from '../../src/rule-table/schema.js';

@@ -7,7 +7,8 @@
  */
 import { rmSync } from 'node:fs';
 import request from 'supertest';
-import type { ApplyOutcome, ClusterPort, TargetState } from '../../src/domain/cluster.js';
+import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
+import type { ClusterPort } from '../../src/actions/port.js';
 import type { ActDecision } from '../../src/domain/decision.js';
 import type { Remediation } from '../../src/domain/remediation.js';
 import type { TargetRef } from '../../src/domain/target.js';

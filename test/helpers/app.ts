@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import type { ClusterPort } from '../../src/domain/cluster.js';
+import type { ClusterPort } from '../../src/actions/port.js';
 import { silentLogger, type Logger } from '../../src/platform/logger.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { REPO_ROOT } from './fixtures.js';
-import type { Validator } from '../../src/remediation/runner.js';
+import type { Validator } from '../../src/validation/port.js';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abc';

@@ -2,7 +2,8 @@
  * A hand-written ClusterPort for tests of the engine and the HTTP layer: state per
  * target key, every apply/restore recorded, failures injectable.
  */
-import type { ApplyOutcome, ClusterPort, TargetState } from '../../src/domain/cluster.js';
+import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
+import type { ClusterPort } from '../../src/actions/port.js';
 import type { ActDecision } from '../../src/domain/decision.js';
 import { targetKey, type TargetRef } from '../../src/domain/target.js';
 import type { ActionSpec } from '../../src/rule-table/schema.js';
@@ -58,6 +59,8 @@ export class FakeCluster implements ClusterPort {
       const a = decision.after;
       if (typeof a.replicas === 'number') s.replicas = a.replicas;
       if (s.hpa && typeof a.minReplicas === 'number') s.hpa.minReplicas = a.minReplicas;
+      // As the HPA controller does: a floor above the current replicas scales the workload up to it.
+      if (s.hpa && s.replicas !== null && s.replicas < s.hpa.minReplicas) s.replicas = s.hpa.minReplicas;
       if (s.hpa && typeof a.maxReplicas === 'number') s.hpa.maxReplicas = a.maxReplicas;
     }
     return Promise.resolve({ ok: true, detail: `applied ${JSON.stringify(decision.after)}`, snapshot: { ...decision.before }, applied: { ...decision.after } });
@@ -74,6 +77,8 @@ export class FakeCluster implements ClusterPort {
     this.restored.push({ key: targetKey(target), snapshot });
     const s = this.states.get(targetKey(target));
     if (s && typeof snapshot.replicas === 'number') s.replicas = snapshot.replicas;
+    if (s?.hpa && typeof snapshot.minReplicas === 'number') s.hpa.minReplicas = snapshot.minReplicas;
+    if (s?.hpa && typeof snapshot.maxReplicas === 'number') s.hpa.maxReplicas = snapshot.maxReplicas;
     return Promise.resolve({ ok: true, detail: `restored ${JSON.stringify(snapshot)}`, snapshot, applied: snapshot });
   }
 }

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import type { LabelSet } from '../../../src/domain/alert.js';
-import type { RuleTable } from '../../../src/domain/rule.js';
+import type { RuleTable } from '../../../src/rule-table/rule.js';
 import { loadRuleTable, matchAlert, renderTarget, renderValue, type TemplateData } from '../../../src/rule-table/index.js';
 import { loadSeed } from '../../../src/sandbox/seed.js';
 import { isRecord, type KubeObject } from '../../../src/sandbox/types.js';

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { loadRuleTable, matchAlert, renderTarget, renderValue, type TemplateData } from '../../../src/rule-table/index.js';
-import type { RuleTable } from '../../../src/domain/rule.js';
+import type { RuleTable } from '../../../src/rule-table/rule.js';
 import type { LabelSet } from '../../../src/domain/alert.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 import { FILES, alertnamesOf, readAlertingRules, readYaml, routeTo, type AmConfig } from './configs.js';

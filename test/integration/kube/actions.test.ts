@@ -84,9 +84,9 @@ describe('scale', () => {
     // Settled first: the controllers' status writes also move the resourceVersion.
     await waitFor('the consumer settled', () => Promise.resolve((s.api.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent-consumer')!.status as { readyReplicas?: number }).readyReplicas === 2), 5000, 20);
     await new Promise((r) => setTimeout(r, 100));
-    await s.cluster.readState(CONSUMER, scale);
+    const read = await s.cluster.readState(CONSUMER, scale);
     const from = s.api.requests.length;
-    const out = await s.cluster.apply(act(CONSUMER, scale, { replicas: 2 }, { replicas: 4 }), scale, 'rem-fast');
+    const out = await s.cluster.apply(act(CONSUMER, scale, { replicas: 2 }, { replicas: 4 }), scale, 'rem-fast', read);
     expect(out).toMatchObject({ ok: true, applied: { replicas: 4 } });
     // What reached the API server before the Event and the annotation that record the change.
     const upToWrite = s.api.requests.slice(from).filter((r) => r.resource !== undefined && r.resource !== 'events' && !(r.verb === 'patch' && !r.subresource));
@@ -96,10 +96,10 @@ describe('scale', () => {
   });
 
   test('someone scaled it between the plan\'s read and the write: the 409 sends it back to re-read, and it is refused', async () => {
-    await s.cluster.readState(CONSUMER, scale);
+    const read = await s.cluster.readState(CONSUMER, scale);
     const obj = s.api.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent-consumer')!;
     s.api.put({ ...obj, spec: { ...(obj.spec as object), replicas: 3 } });
-    const out = await s.cluster.apply(act(CONSUMER, scale, { replicas: 2 }, { replicas: 4 }), scale, 'rem-raced');
+    const out = await s.cluster.apply(act(CONSUMER, scale, { replicas: 2 }, { replicas: 4 }), scale, 'rem-raced', read);
     expect(out).toMatchObject({ ok: false, reason: 'refused' });
     expect(out.ok || out.detail).toMatch(/changed since the plan: 3 replicas, planned from 2/);
     expect(replicasOf(CONSUMER).replicas).toBe(3);

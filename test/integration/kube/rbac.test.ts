@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import type { ActDecision } from '../../../src/domain/decision.js';
 import type { TargetRef } from '../../../src/domain/target.js';
-import type { Rule } from '../../../src/domain/rule.js';
+import type { Rule } from '../../../src/rule-table/rule.js';
 import { actionSchema, ruleSchema, type ActionSpec } from '../../../src/rule-table/schema.js';
 import { resolveRule } from '../../../src/targets/rule-target.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';

@@ -6,9 +6,9 @@
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import type { Counter } from 'prom-client';
-import type { Rule } from '../../../src/domain/rule.js';
+import type { Rule } from '../../../src/rule-table/rule.js';
 import { createLogger, silentLogger, type Logger } from '../../../src/platform/logger.js';
-import type { RemediationEvent } from '../../../src/remediation/runner.js';
+import type { RemediationEvent } from '../../../src/domain/remediation.js';
 import { slackConfigFromEnv, type SlackDeliverySettings } from '../../../src/notify/config.js';
 import type { AlertInfo } from '../../../src/notify/message.js';
 import { createNotifyMetrics, type NotifyMetrics } from '../../../src/notify/metrics.js';

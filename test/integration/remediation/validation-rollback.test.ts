@@ -18,7 +18,7 @@ import type { MetricsSource, QueryResult } from '../../../src/validation/prometh
 import { systemClock } from '../../../src/platform/clock.js';
 import { silentLogger } from '../../../src/platform/logger.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
-import type { Validator } from '../../../src/remediation/runner.js';
+import type { Validator } from '../../../src/validation/port.js';
 
 const hook = { Authorization: `Bearer ${WEBHOOK_TOKEN}`, 'Content-Type': 'application/json' };
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };

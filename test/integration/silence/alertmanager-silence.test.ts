@@ -16,7 +16,7 @@ import { describeWithBinaries, freePort, startBinary, waitFor, type RunningBinar
 import { component, describeWithComponents } from '../../helpers/components.js';
 import { SlackStandIn } from '../notify/slack-stand-in.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
-import type { ValidationOutcome, Validator } from '../../../src/remediation/runner.js';
+import type { ValidationOutcome, Validator } from '../../../src/validation/port.js';
 import type { SilenceRecord } from '../../../src/silence/silencer.js';
 
 const hook = { Authorization: `Bearer ${WEBHOOK_TOKEN}`, 'Content-Type': 'application/json' };

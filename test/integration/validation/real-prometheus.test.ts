@@ -9,7 +9,7 @@ import { describeWithBinaries, startPrometheus, waitFor, type RunningBinary } fr
 import { PrometheusSource } from '../../../src/validation/prometheus.js';
 import { ClusterValidator } from '../../../src/validation/validator.js';
 import { ruleSchema } from '../../../src/rule-table/schema.js';
-import type { Rule } from '../../../src/domain/rule.js';
+import type { Rule } from '../../../src/rule-table/rule.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
 import { systemClock } from '../../../src/platform/clock.js';
 import { silentLogger } from '../../../src/platform/logger.js';

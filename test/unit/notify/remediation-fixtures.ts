@@ -1,8 +1,8 @@
 /** Remediations and the events the runner emits for them, built the way runner.ts builds them. */
 import type { ActDecision, SkipDecision, SkipReason } from '../../../src/domain/decision.js';
 import type { Phase, Remediation } from '../../../src/domain/remediation.js';
-import type { Rule } from '../../../src/domain/rule.js';
-import type { RemediationEvent } from '../../../src/remediation/runner.js';
+import type { Rule } from '../../../src/rule-table/rule.js';
+import type { RemediationEvent } from '../../../src/domain/remediation.js';
 import { ruleSchema } from '../../../src/rule-table/schema.js';
 
 export const T0 = new Date('2026-11-28T12:00:00Z');

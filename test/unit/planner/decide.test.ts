@@ -1,6 +1,6 @@
 import type { TargetState } from '../../../src/domain/cluster.js';
 import type { Decision } from '../../../src/domain/decision.js';
-import type { Rule } from '../../../src/domain/rule.js';
+import type { Rule } from '../../../src/rule-table/rule.js';
 import { budgetQueries, decide, type PlanInput, type PlannerSettings } from '../../../src/planner/decide.js';
 import { ruleSchema } from '../../../src/rule-table/schema.js';
 import type { Controls } from '../../../src/control/hold.js';

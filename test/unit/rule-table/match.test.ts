@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import type { LabelSet } from '../../../src/domain/alert.js';
-import type { Matcher, RuleTable } from '../../../src/domain/rule.js';
+import type { Matcher, RuleTable } from '../../../src/rule-table/rule.js';
 import { formatRuleError } from '../../../src/rule-table/errors.js';
 import { buildRuleTable } from '../../../src/rule-table/loader.js';
 import { createMatcher } from '../../../src/rule-table/matchers.js';

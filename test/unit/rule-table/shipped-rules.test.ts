@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WebhookNotification } from '../../../src/domain/alert.js';
-import type { RuleTable } from '../../../src/domain/rule.js';
+import type { RuleTable } from '../../../src/rule-table/rule.js';
 import { formatRuleError } from '../../../src/rule-table/errors.js';
 import { loadRuleTable } from '../../../src/rule-table/loader.js';
 import { matchAlert } from '../../../src/rule-table/match.js';

@@ -12,7 +12,7 @@ import type { SilenceTransport } from '../../../src/silence/alertmanager-http.js
 import type { PostableSilence, SilenceAnswer } from '../../../src/silence/plan.js';
 import { Silencer, type SilenceRecord } from '../../../src/silence/silencer.js';
 import { ruleSchema } from '../../../src/rule-table/schema.js';
-import type { Rule } from '../../../src/domain/rule.js';
+import type { Rule } from '../../../src/rule-table/rule.js';
 
 const LABELS = { alertname: 'QueueDepthHigh', cluster: 'e2e-local', instance: '127.0.0.1:18080', job: 'ci-failure-agent', namespace: 'ci', queue: 'ci-failure-events', service: 'ci-failure-agent', severity: 'warning' };
 

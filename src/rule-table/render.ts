@@ -1,9 +1,9 @@
 /** Render a rule's target and action templates for one alert. Pure. */
 import type { LabelSet } from '../domain/alert.js';
-import type { Rule } from '../domain/rule.js';
+import type { Rule } from './rule.js';
 import type { TargetRef } from '../domain/target.js';
-import { renderTarget, renderValue } from '../rule-table/templates.js';
-import type { ActionSpec } from '../rule-table/schema.js';
+import { renderTarget, renderValue } from './templates.js';
+import type { ActionSpec } from './schema.js';
 
 export type RenderedRule =
   | { ok: true; target: TargetRef; action: ActionSpec }

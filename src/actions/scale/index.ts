@@ -1,14 +1,14 @@
 /** `scale`: replicas through the scale subresource of any scalable kind (Deployment, StatefulSet, CNPG Cluster …). */
-import type { ScaleAction } from '../rule-table/schema.js';
-import { targetKey } from '../domain/target.js';
-import { KubeError } from '../kube/errors.js';
-import { retryOnConflict } from '../kube/retry.js';
-import { foundState, Refused, type ActionKind } from './kind.js';
+import type { ScaleAction } from '../../rule-table/schema.js';
+import { targetKey } from '../../domain/target.js';
+import { KubeError } from '../../kube/errors.js';
+import { retryOnConflict } from '../../kube/retry.js';
+import { foundState, Refused, type ActionKind } from '../kind.js';
 
 export const scaleKind: ActionKind<ScaleAction> = {
-  async read({ kube, recent, clock }, target) {
+  events: { up: 'AutoremediatorScaled', down: 'AutoremediatorScaledDown' },
+  async read({ kube }, target) {
     const [scale, hpa] = await Promise.all([kube.getScale(target), kube.findHpa(target)]);
-    if (scale.resourceVersion) recent.put(targetKey(target), { replicas: scale.replicas, resourceVersion: scale.resourceVersion, hpa: hpa !== null }, clock.now().getTime());
     return foundState({
       replicas: scale.replicas,
       resourceVersion: scale.resourceVersion,
@@ -16,19 +16,20 @@ export const scaleKind: ActionKind<ScaleAction> = {
     });
   },
 
-  async apply({ kube, recent, clock }, decision) {
+  async apply({ kube }, decision, _action, read) {
     const t = decision.target;
     const before = decision.before.replicas as number;
     const after = decision.after.replicas as number;
     const done = { detail: `scaled ${targetKey(t)} from ${before} to ${after} replicas`, snapshot: { replicas: before }, applied: { replicas: after } };
     let sent = false;
     try {
-      const fresh = recent.take(targetKey(t), clock.now().getTime());
+      // The planner's read of the scale subresource, handed over by the driver (no second read).
+      const fresh = read?.found && read.resourceVersion ? { replicas: read.replicas, resourceVersion: read.resourceVersion, hpa: read.hpa !== null } : null;
       // An HPA that appeared since the plan would undo a direct scale.
       const hpa = await kube.findHpa(t);
       if (hpa) throw new Refused(`HorizontalPodAutoscaler ${hpa.metadata?.name} now manages ${targetKey(t)}; not scaling it directly`);
-      // The plan read the scale a moment ago (same target lock) with these replicas: write against
-      // that read instead of reading it again. Any change since makes it a 409, and the loop
+      // The plan read the scale a moment ago with these replicas: write against that read
+      // instead of reading it again. Any change since makes it a 409, and the loop
       // below re-reads and re-checks, as it does when there is no fresh read.
       if (fresh && !fresh.hpa && fresh.replicas === before) {
         try {

@@ -4,7 +4,7 @@
  * person reads; a kind this table does not know (a custom resource) is given the benefit of the
  * doubt: discovery decides at run time whether it has a scale subresource, a pod template …
  */
-import type { ActionType } from '../rule-table/schema.js';
+import type { ActionType } from './schema.js';
 
 /** Kinds with a pod template the `resources` action patches. */
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet']);

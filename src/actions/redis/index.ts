@@ -1,9 +1,9 @@
 /** `redis`: raise `maxmemory` with CONFIG SET (and CONFIG REWRITE where the server has a config file). */
-import type { RedisAction } from '../rule-table/schema.js';
-import { targetKey } from '../domain/target.js';
-import { formatBytes } from '../planner/quantity.js';
-import { foundState, Refused, type ActionKind } from './kind.js';
-import type { RedisConnector } from './redis-connector.js';
+import type { RedisAction } from '../../rule-table/schema.js';
+import { targetKey } from '../../domain/target.js';
+import { formatBytes } from '../../planner/quantity.js';
+import { foundState, Refused, type ActionKind } from '../kind.js';
+import type { RedisConnector } from '../redis-connector.js';
 
 async function maxmemory(redis: RedisConnector, action: RedisAction): Promise<number> {
   const c = await redis.get(action.address, action.passwordEnv);
@@ -27,6 +27,7 @@ async function setMaxmemory(redis: RedisConnector, action: RedisAction, bytes: n
 }
 
 export const redisKind: ActionKind<RedisAction> = {
+  events: { up: 'AutoremediatorRedisMaxmemory', down: 'AutoremediatorRedisMaxmemoryRestored' },
   async read({ kube, redis }, target, action) {
     const [obj, mm] = await Promise.all([kube.getObject(target), maxmemory(redis, action)]);
     return foundState({ maxmemory: mm, resourceVersion: obj.metadata?.resourceVersion ?? null });

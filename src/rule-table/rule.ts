@@ -1,4 +1,4 @@
-import type { RuleSpec } from '../rule-table/schema.js';
+import type { RuleSpec } from './schema.js';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 

@@ -1,10 +1,10 @@
 /** `hpa`: raise the min/max of the HorizontalPodAutoscaler that targets a workload. */
-import type { HpaAction } from '../rule-table/schema.js';
-import { targetKey, type TargetRef } from '../domain/target.js';
-import type { KubeClient } from '../kube/client.js';
-import { KubeError } from '../kube/errors.js';
-import { retryOnConflict } from '../kube/retry.js';
-import { foundState, Refused, type ActionKind } from './kind.js';
+import type { HpaAction } from '../../rule-table/schema.js';
+import { targetKey, type TargetRef } from '../../domain/target.js';
+import type { KubeClient } from '../../kube/client.js';
+import { KubeError } from '../../kube/errors.js';
+import { retryOnConflict } from '../../kube/retry.js';
+import { foundState, Refused, type ActionKind } from '../kind.js';
 
 async function hpaOf(kube: KubeClient, t: TargetRef) {
   const hpa = await kube.findHpa(t);
@@ -13,6 +13,7 @@ async function hpaOf(kube: KubeClient, t: TargetRef) {
 }
 
 export const hpaKind: ActionKind<HpaAction> = {
+  events: { up: 'AutoremediatorRaisedHPA', down: 'AutoremediatorLoweredHPA' },
   async read({ kube }, target) {
     const [obj, hpa] = await Promise.all([kube.getObject(target), kube.findHpa(target)]);
     const spec = obj.spec as { replicas?: number } | undefined;

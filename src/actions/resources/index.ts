@@ -1,9 +1,9 @@
 /** `resources`: a container's requests/limits (a pod-template change: a new rollout). */
 import { PatchStrategy } from '@kubernetes/client-node';
-import type { ResourcesAction } from '../rule-table/schema.js';
-import { targetKey } from '../domain/target.js';
-import { retryOnConflict } from '../kube/retry.js';
-import { Refused, templateContainers, workloadState, type ActionKind } from './kind.js';
+import type { ResourcesAction } from '../../rule-table/schema.js';
+import { targetKey } from '../../domain/target.js';
+import { retryOnConflict } from '../../kube/retry.js';
+import { Refused, templateContainers, workloadState, type ActionKind } from '../kind.js';
 
 type Values = { requests: string | null; limits: string | null };
 
@@ -16,6 +16,7 @@ function patchBody(container: string, resource: string, values: Values, resource
 }
 
 export const resourcesKind: ActionKind<ResourcesAction> = {
+  events: { up: 'AutoremediatorResources', down: 'AutoremediatorResourcesRestored' },
   async read({ kube }, target) {
     return workloadState(await kube.getObject(target));
   },

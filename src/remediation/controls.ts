@@ -6,14 +6,14 @@
  * hold.ts; this file only carries them out.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { RuleTable } from '../domain/rule.js';
+import type { RuleTable } from '../rule-table/rule.js';
 import { escapeMrkdwn } from '../notify/blocks.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/store.js';
-import { activeSpan, windowStatus, type FreezeWindow } from './freeze.js';
-import { windowsFor, type Controls } from './hold.js';
-import { describeSubject, expiryFromBody, PAUSE_SCOPES, scopeKey, subjectFromBody, type Pause, type PauseBody } from './pause.js';
+import { activeSpan, windowStatus, type FreezeWindow } from '../control/freeze.js';
+import { windowsFor, type Controls } from '../control/hold.js';
+import { describeSubject, expiryFromBody, PAUSE_SCOPES, scopeKey, subjectFromBody, type Pause, type PauseBody } from '../control/pause.js';
 
 export interface ControlServiceDeps {
   store: Store;

@@ -1,18 +1,18 @@
 /**
- * `restart` and `undo`: template changes of a Deployment, done as kubectl does them
- * (shared/reference/k8s-semantics.md §3.1, §3.2). Both are restored by an undo to
+ * What `restart` and `undo` share: template changes of a Deployment, done as kubectl does
+ * them (shared/reference/k8s-semantics.md §3.1, §3.2). Both are restored by an undo to
  * the revision that was current before.
  */
 import { PatchStrategy, setHeaderOptions, type V1PodTemplateSpec, type V1ReplicaSet } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import { targetKey, type TargetRef } from '../domain/target.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
-import { FIELD_MANAGER } from '../kube/client.js';
-import { callKube, retryOnConflict } from '../kube/retry.js';
-import { Refused, workloadState, type ActionKind, type ActionContext } from './kind.js';
+import { targetKey, type TargetRef } from '../../domain/target.js';
+import type { KubeClient, KubeObject } from '../../kube/client.js';
+import { FIELD_MANAGER } from '../../kube/client.js';
+import { callKube } from '../../kube/retry.js';
+import { Refused, type ActionContext } from '../kind.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
-const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 /** Annotations of the Deployment that an undo keeps (kubectl's skip set). */
 const KEEP = new Set([
   'kubectl.kubernetes.io/last-applied-configuration',
@@ -23,11 +23,11 @@ const KEEP = new Set([
   'deprecated.deployment.rollback.to',
 ]);
 
-function requireDeployment(t: TargetRef): void {
+export function requireDeployment(t: TargetRef): void {
   if (t.kind !== 'Deployment' || !t.apiVersion.startsWith('apps/')) throw new Refused(`rollout restart/undo is implemented for apps/v1 Deployments, not ${t.apiVersion} ${t.kind}`);
 }
 
-function revisionOf(o: { metadata?: { annotations?: Record<string, string> } }): number {
+export function revisionOf(o: { metadata?: { annotations?: Record<string, string> } }): number {
   return Number(o.metadata?.annotations?.[REVISION] ?? 0) || 0;
 }
 
@@ -46,7 +46,7 @@ function selectorString(obj: KubeObject): string {
 }
 
 /** kubectl rollout undo [--to-revision]: returns what happened, in kubectl's words. */
-async function undo(kube: KubeClient, t: TargetRef, toRevision: number): Promise<{ detail: string; from: number; to: number }> {
+export async function undo(kube: KubeClient, t: TargetRef, toRevision: number): Promise<{ detail: string; from: number; to: number }> {
   const dep = await kube.getObject(t);
   if ((dep.spec as { paused?: boolean } | undefined)?.paused) throw new Refused(`you cannot rollback a paused deployment; resume it first (${targetKey(t)})`);
   const uid = dep.metadata?.uid;
@@ -76,44 +76,9 @@ async function undo(kube: KubeClient, t: TargetRef, toRevision: number): Promise
   return { detail: `rolled ${targetKey(t)} back from revision ${current} to revision ${pick.revision}`, from: current, to: pick.revision };
 }
 
-async function restoreRevision(ctx: ActionContext, t: TargetRef, snapshot: Record<string, unknown>): Promise<{ detail: string }> {
+export async function restoreRevision(ctx: ActionContext, t: TargetRef, snapshot: Record<string, unknown>): Promise<{ detail: string }> {
   const revision = Number(snapshot.revision);
   if (!revision) throw new Refused(`no revision recorded to restore ${targetKey(t)} to`);
   const r = await undo(ctx.kube, t, revision);
   return { detail: r.detail };
 }
-
-export const restartKind: ActionKind = {
-  async read({ kube }, target) {
-    requireDeployment(target);
-    return workloadState(await kube.getObject(target));
-  },
-  async apply({ kube, clock }, decision) {
-    const t = decision.target;
-    requireDeployment(t);
-    const at = clock.now().toISOString();
-    const dep = await retryOnConflict(async () => {
-      const d = await kube.getObject(t);
-      if ((d.spec as { paused?: boolean } | undefined)?.paused) throw new Refused(`can't restart paused deployment ${targetKey(t)} (run rollout resume first)`);
-      await kube.patchObject(
-        t,
-        { metadata: { resourceVersion: d.metadata?.resourceVersion }, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } },
-        PatchStrategy.StrategicMergePatch,
-      );
-      return d;
-    });
-    return { detail: `restarted the rollout of ${targetKey(t)} (${RESTARTED_AT}=${at})`, snapshot: { revision: revisionOf(dep) }, applied: { restartedAt: at }, ...(dep.metadata?.uid ? { uid: dep.metadata.uid } : {}) };
-  },
-  restore: (ctx, t, _a, snapshot) => restoreRevision(ctx, t, snapshot),
-};
-
-export const undoKind: ActionKind = {
-  read: (ctx, target, action) => restartKind.read(ctx, target, action),
-  async apply({ kube }, decision) {
-    const t = decision.target;
-    requireDeployment(t);
-    const r = await undo(kube, t, 0);
-    return { detail: r.detail, snapshot: { revision: r.from }, applied: { revision: r.to } };
-  },
-  restore: (ctx, t, _a, snapshot) => restoreRevision(ctx, t, snapshot),
-};

@@ -1,0 +1,23 @@
+import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
+import type { ActDecision } from '../domain/decision.js';
+import type { TargetRef } from '../domain/target.js';
+import type { ActionSpec } from '../rule-table/schema.js';
+
+/**
+ * The port through which decisions read and change the world. Declared beside its
+ * implementation, KubeCluster (this folder); test/contract/cluster.contract.ts is what every
+ * implementation must meet.
+ */
+export interface ClusterPort {
+  readState(target: TargetRef, action: ActionSpec): Promise<TargetState>;
+  /** The target object as the API returns it (for rollout readiness); rejects when it cannot be read. */
+  readObject(target: TargetRef): Promise<Record<string, unknown>>;
+  /**
+   * Apply an act decision, with a resourceVersion precondition; never throws. `read` is the
+   * planner's read of the target, when the write follows it at once: a kind may write against
+   * it instead of reading again (the precondition turns any change since into a conflict).
+   */
+  apply(decision: ActDecision, action: ActionSpec, remediationId: string, read?: TargetState): Promise<ApplyOutcome>;
+  /** Put the target back to the snapshot taken by apply; never throws. */
+  restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
+}

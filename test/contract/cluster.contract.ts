@@ -1,0 +1,278 @@
+/**
+ * The contract of the cluster port and of every Kubernetes action kind: what any API server
+ * behind KubeCluster must let us rely on. Run against the sandbox (cluster-sandbox.test.ts)
+ * and, by the lead's harness, against a real kube-apiserver with controllers: the cases use
+ * only plain manifests applied through an admin client, unique names per case, and the port.
+ *
+ * For each kind (scale on a Deployment, a StatefulSet and a scalable custom resource, hpa,
+ * resources, restart, undo): read → apply → the read shows `after` → restore → the read shows
+ * `before`; a precondition gone stale since the read is refused; a deleted target is not
+ * found; a 403 is classified `forbidden`; apply and restore never reject (errors are values).
+ */
+import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterPort } from '../../src/actions/port.js';
+import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
+import type { ActDecision, StateFields } from '../../src/domain/decision.js';
+import type { TargetRef } from '../../src/domain/target.js';
+import { stateShows } from '../../src/remediation/resume.js';
+import { actionSchema, type ActionSpec } from '../../src/rule-table/schema.js';
+
+export interface ClusterHarness {
+  /** The port under test: the real KubeCluster over HTTP. */
+  cluster: ClusterPort;
+  /** Admin credentials for seeding and checking (a KubeConfig for the same server). */
+  admin: KubeConfig;
+  /** A namespace that exists and the cases may fill. */
+  namespace: string;
+  /** Does the server know the scalable custom resource `clusters.postgresql.cnpg.io` (its CRD installed)? */
+  hasCnpgCrd: boolean;
+  /**
+   * A port whose writes RBAC forbids (403), for the `forbidden` case; omitted when the harness
+   * cannot give one. The sandbox simulates it with a fault, a real server with a read-only token.
+   */
+  forbidden?: () => Promise<ClusterPort>;
+  close(): Promise<void>;
+}
+
+type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+
+/** Seeding and checking through the admin client: plain manifests, as kubectl would send them. */
+export class Admin {
+  private readonly api: KubernetesObjectApi;
+  constructor(kc: KubeConfig) {
+    this.api = KubernetesObjectApi.makeApiClient(kc);
+  }
+  async create(o: Obj): Promise<Obj> {
+    return this.api.create<Obj>(o);
+  }
+  async get(apiVersion: string, kind: string, namespace: string, name: string): Promise<Obj> {
+    return this.api.read<Obj>({ apiVersion, kind, metadata: { namespace, name } });
+  }
+  async delete(apiVersion: string, kind: string, namespace: string, name: string): Promise<void> {
+    await this.api.delete({ apiVersion, kind, metadata: { namespace, name } });
+  }
+  async patch(o: Obj): Promise<Obj> {
+    return this.api.patch<Obj>(o, undefined, undefined, 'contract-admin', undefined, 'application/merge-patch+json');
+  }
+}
+
+let seq = 0;
+/** A name no other case (or run against the same server) uses. */
+export function uniqueName(prefix: string): string {
+  seq += 1;
+  return `${prefix}-${Date.now().toString(36)}-${seq}`;
+}
+
+export function deployment(namespace: string, name: string, replicas: number): Obj {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } } }] },
+      },
+    },
+  };
+}
+
+export function statefulSet(namespace: string, name: string, replicas: number): Obj {
+  const labels = { app: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, namespace, labels },
+    spec: { replicas, serviceName: name, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] } } },
+  };
+}
+
+export function hpa(namespace: string, name: string, target: string, min: number, max: number): Obj {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, namespace },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target },
+      minReplicas: min,
+      maxReplicas: max,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+    },
+  };
+}
+
+export function cnpgCluster(namespace: string, name: string, instances: number): Obj {
+  return { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name, namespace }, spec: { instances, storage: { size: '1Gi' } } };
+}
+
+const action = (a: Record<string, unknown>): ActionSpec => actionSchema.parse(a);
+const act = (target: TargetRef, a: ActionSpec, before: StateFields, after: StateFields): ActDecision => ({
+  outcome: 'act',
+  rule: 'contract',
+  target,
+  action: a.type,
+  before,
+  after,
+  explanation: `contract ${a.type} of ${target.name}`,
+  facts: {},
+});
+const ref = (o: Obj): TargetRef => ({ apiVersion: o.apiVersion!, kind: o.kind!, namespace: o.metadata!.namespace!, name: o.metadata!.name! });
+
+async function waitUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Apply and restore resolve to a value, whatever the server says. */
+async function settled(p: Promise<ApplyOutcome>): Promise<ApplyOutcome> {
+  return expect(p).resolves.toBeDefined().then(() => p);
+}
+
+const found = (s: TargetState): Extract<TargetState, { found: true }> => {
+  if (!s.found) throw new Error(`expected the target to be found: ${s.detail}`);
+  return s;
+};
+
+export function runClusterContract(name: string, makeHarness: () => Promise<ClusterHarness>): void {
+  describe(`cluster contract: ${name}`, () => {
+    let h: ClusterHarness;
+    let admin: Admin;
+    beforeEach(async () => {
+      h = await makeHarness();
+      admin = new Admin(h.admin);
+    });
+    afterEach(async () => h.close());
+
+    /** A workload of `kind`, created and read back by the port. */
+    async function seedScalable(kind: 'Deployment' | 'StatefulSet' | 'Cluster', replicas: number): Promise<TargetRef> {
+      const n = uniqueName(kind.toLowerCase());
+      const o = kind === 'Deployment' ? deployment(h.namespace, n, replicas) : kind === 'StatefulSet' ? statefulSet(h.namespace, n, replicas) : cnpgCluster(h.namespace, n, replicas);
+      await admin.create(o);
+      return ref(o);
+    }
+
+    const scale = action({ type: 'scale', minReplicas: 1, maxReplicas: 10 });
+    for (const kind of ['Deployment', 'StatefulSet', 'Cluster'] as const) {
+      const t = kind === 'Cluster' ? 'a scalable custom resource (CNPG Cluster)' : `a ${kind}`;
+      test(`scale of ${t}: read → apply → shows after → restore → shows before`, async () => {
+        if (kind === 'Cluster' && !h.hasCnpgCrd) return; // the harness has no CRD for it: nothing to check
+        const target = await seedScalable(kind, 2);
+        const read = await h.cluster.readState(target, scale);
+        expect(found(read)).toMatchObject({ replicas: 2, hpa: null });
+        const out = await settled(h.cluster.apply(act(target, scale, { replicas: 2 }, { replicas: 3 }), scale, 'contract-1', read));
+        expect(out).toMatchObject({ ok: true, snapshot: { replicas: 2 }, applied: { replicas: 3 } });
+        expect(stateShows(await h.cluster.readState(target, scale), { replicas: 3 }, scale)).toBe(true);
+        const back = await settled(h.cluster.restore(target, scale, out.ok ? out.snapshot : {}, 'contract-1'));
+        expect(back.ok).toBe(true);
+        expect(stateShows(await h.cluster.readState(target, scale), { replicas: 2 }, scale)).toBe(true);
+      });
+    }
+
+    test('scale: a read gone stale (someone scaled it since) is refused, and nothing changes', async () => {
+      const target = await seedScalable('Deployment', 2);
+      const read = await h.cluster.readState(target, scale);
+      await admin.patch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: target.name, namespace: target.namespace }, spec: { replicas: 4 } });
+      const out = await settled(h.cluster.apply(act(target, scale, { replicas: 2 }, { replicas: 3 }), scale, 'contract-stale', read));
+      expect(out).toMatchObject({ ok: false, reason: 'refused' });
+      expect(found(await h.cluster.readState(target, scale)).replicas).toBe(4);
+    });
+
+    test('a deleted target: the read says not found, apply and restore fail with not-found, none rejects', async () => {
+      const target = await seedScalable('Deployment', 2);
+      await admin.delete(target.apiVersion, target.kind, target.namespace, target.name);
+      await waitUntil('the deletion', async () => !(await h.cluster.readState(target, scale)).found);
+      expect((await h.cluster.readState(target, scale)).found).toBe(false);
+      expect(await settled(h.cluster.apply(act(target, scale, { replicas: 2 }, { replicas: 3 }), scale, 'contract-gone'))).toMatchObject({ ok: false, reason: 'not-found' });
+      expect(await settled(h.cluster.restore(target, scale, { replicas: 2 }, 'contract-gone'))).toMatchObject({ ok: false, reason: 'not-found' });
+    });
+
+    test('a 403 on the write is classified forbidden, at once, and nothing changes', async () => {
+      if (!h.forbidden) return; // the harness has no credentials that RBAC refuses
+      const target = await seedScalable('Deployment', 2);
+      const readOnly = await h.forbidden();
+      const out = await settled(readOnly.apply(act(target, scale, { replicas: 2 }, { replicas: 3 }), scale, 'contract-403'));
+      expect(out).toMatchObject({ ok: false, reason: 'forbidden', retryable: false });
+      expect((await admin.get('apps/v1', 'Deployment', target.namespace, target.name)).spec?.replicas).toBe(2);
+    });
+
+    const hpaAction = action({ type: 'hpa', bound: 'min', ceiling: 10 });
+    test('hpa: read → apply → shows after → restore → shows before; a stale HPA is refused', async () => {
+      const target = await seedScalable('Deployment', 2);
+      await admin.create(hpa(h.namespace, target.name, target.name, 2, 5));
+      const read = found(await h.cluster.readState(target, hpaAction));
+      expect(read.hpa).toMatchObject({ name: target.name, minReplicas: 2, maxReplicas: 5 });
+      const out = await settled(h.cluster.apply(act(target, hpaAction, { minReplicas: 2, maxReplicas: 5 }, { minReplicas: 3, maxReplicas: 5 }), hpaAction, 'contract-hpa', read));
+      expect(out).toMatchObject({ ok: true, snapshot: { minReplicas: 2, maxReplicas: 5 } });
+      expect(stateShows(await h.cluster.readState(target, hpaAction), { minReplicas: 3, maxReplicas: 5 }, hpaAction)).toBe(true);
+      expect((await settled(h.cluster.restore(target, hpaAction, out.ok ? out.snapshot : {}, 'contract-hpa'))).ok).toBe(true);
+      expect(stateShows(await h.cluster.readState(target, hpaAction), { minReplicas: 2, maxReplicas: 5 }, hpaAction)).toBe(true);
+
+      await admin.patch({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: target.name, namespace: target.namespace }, spec: { minReplicas: 4 } });
+      const stale = await settled(h.cluster.apply(act(target, hpaAction, { minReplicas: 2, maxReplicas: 5 }, { minReplicas: 3, maxReplicas: 5 }), hpaAction, 'contract-hpa-stale', read));
+      expect(stale).toMatchObject({ ok: false, reason: 'refused' });
+      expect(found(await h.cluster.readState(target, hpaAction)).hpa?.minReplicas).toBe(4);
+    });
+
+    const resources = action({ type: 'resources', container: 'app', resource: 'cpu', factor: 2, cap: '2' });
+    test('resources: read → apply → shows after → restore → shows before; a stale value is refused', async () => {
+      const target = await seedScalable('Deployment', 1);
+      const before = { 'requests.cpu': '100m', 'limits.cpu': '200m' };
+      const after = { 'requests.cpu': '200m', 'limits.cpu': '400m' };
+      expect(stateShows(await h.cluster.readState(target, resources), before, resources)).toBe(true);
+      const out = await settled(h.cluster.apply(act(target, resources, before, after), resources, 'contract-res'));
+      expect(out.ok).toBe(true);
+      expect(stateShows(await h.cluster.readState(target, resources), after, resources)).toBe(true);
+      expect((await settled(h.cluster.restore(target, resources, out.ok ? out.snapshot : {}, 'contract-res'))).ok).toBe(true);
+      expect(stateShows(await h.cluster.readState(target, resources), before, resources)).toBe(true);
+
+      // Someone changed the container since the plan: refused.
+      const stale = await settled(h.cluster.apply(act(target, resources, { 'requests.cpu': '150m', 'limits.cpu': '200m' }, after), resources, 'contract-res-stale'));
+      expect(stale).toMatchObject({ ok: false, reason: 'refused' });
+      expect(stateShows(await h.cluster.readState(target, resources), before, resources)).toBe(true);
+    });
+
+    const revisionOf = async (t: TargetRef): Promise<number> => Number((await admin.get(t.apiVersion, t.kind, t.namespace, t.name)).metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+    const templateAnnotations = async (t: TargetRef): Promise<Record<string, string>> =>
+      ((await admin.get(t.apiVersion, t.kind, t.namespace, t.name)).spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template?.metadata?.annotations ?? {};
+
+    const restart = action({ type: 'restart' });
+    test('restart: a new rollout (restartedAt in the template); restore undoes to the revision before', async () => {
+      const target = await seedScalable('Deployment', 1);
+      await waitUntil('revision 1', async () => (await revisionOf(target)) === 1);
+      const out = await settled(h.cluster.apply(act(target, restart, {}, {}), restart, 'contract-restart'));
+      expect(out).toMatchObject({ ok: true, snapshot: { revision: 1 } });
+      expect(await templateAnnotations(target)).toHaveProperty(['kubectl.kubernetes.io/restartedAt']);
+      await waitUntil('revision 2', async () => (await revisionOf(target)) === 2);
+      expect((await settled(h.cluster.restore(target, restart, out.ok ? out.snapshot : {}, 'contract-restart'))).ok).toBe(true);
+      expect(await templateAnnotations(target)).not.toHaveProperty(['kubectl.kubernetes.io/restartedAt']);
+    });
+
+    const undo = action({ type: 'undo' });
+    test('undo: back to the previous revision; restore returns to the one before the undo', async () => {
+      const target = await seedScalable('Deployment', 1);
+      await waitUntil('revision 1', async () => (await revisionOf(target)) === 1);
+      await admin.patch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: target.name, namespace: target.namespace }, spec: { template: { metadata: { annotations: { 'contract/version': 'two' } } } } });
+      await waitUntil('revision 2', async () => (await revisionOf(target)) === 2);
+      const out = await settled(h.cluster.apply(act(target, undo, {}, {}), undo, 'contract-undo'));
+      expect(out).toMatchObject({ ok: true, snapshot: { revision: 2 }, applied: { revision: 1 } });
+      expect(await templateAnnotations(target)).not.toHaveProperty(['contract/version']);
+      await waitUntil('revision 3', async () => (await revisionOf(target)) === 3);
+      expect((await settled(h.cluster.restore(target, undo, out.ok ? out.snapshot : {}, 'contract-undo'))).ok).toBe(true);
+      expect((await templateAnnotations(target))['contract/version']).toBe('two');
+    });
+
+    test('undo of a Deployment with one revision only is refused (kubectl: no rollout history)', async () => {
+      const target = await seedScalable('Deployment', 1);
+      await waitUntil('revision 1', async () => (await revisionOf(target)) === 1);
+      expect(await settled(h.cluster.apply(act(target, undo, {}, {}), undo, 'contract-undo-1'))).toMatchObject({ ok: false, reason: 'refused' });
+    });
+  });
+}
