@@ -199,7 +199,13 @@ function checkRawRule(
   }
   if (isPlainObject(rule.action)) {
     if (rule.action.type === 'resources') template(rule.action.container, 'container', 'action', 'container');
-    if (rule.action.type === 'redis') template(rule.action.address, 'redis-address', 'action', 'address');
+    if (rule.action.type === 'redis') {
+      const address = rule.action.address;
+      // A credentialed connection never goes to a host a label chose (issue 21).
+      if (typeof address === 'string' && address.includes('{{')) {
+        errors.push({ file, path: at('action', 'address'), message: `${JSON.stringify(address)}: the Redis address must not come from a label (the password would go wherever the alert says); name the Service in the target's namespace with \`service\`, or write the address literally` });
+      } else template(address, 'redis-address', 'action', 'address');
+    }
   }
   if (isPlainObject(rule.validate) && Array.isArray(rule.validate.checks)) {
     rule.validate.checks.forEach((c: unknown, k) => {

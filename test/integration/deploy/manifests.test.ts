@@ -142,6 +142,7 @@ describe('deploy/base/rbac.yaml: least privilege', () => {
     { group: 'postgresql.cnpg.io', resources: ['clusters/scale'], verbs: ['get', 'update'] }, // database instances
     { group: 'autoscaling', resources: ['horizontalpodautoscalers'], verbs: ['list', 'patch'] }, // find the HPA; min/max
     { group: '', resources: ['events'], verbs: ['create'] }, // an Event per transition
+    { group: '', resources: ['services'], verbs: ['get'] }, // the Redis Service a redis rule names
   ];
   const triples = (rules: Array<{ group: string; resources: string[]; verbs: string[] }>) =>
     rules.flatMap((r) => r.resources.flatMap((res) => r.verbs.map((v) => `${v} ${r.group || '""'} ${res}`))).sort();

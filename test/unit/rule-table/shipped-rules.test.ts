@@ -78,11 +78,12 @@ describe('alerts without fixtures, with the labels §3.3 of the protocol notes l
     expect(renderTarget(matched[0]!.target, { labels })).toEqual({ ok: true, value: target });
   });
 
-  test('the Redis rule renders its address from instance', () => {
+  test('the Redis rule connects to its Service in the target namespace, never to an address from a label', () => {
     const labels = { alertname: 'RedisMemoryPressure', instance: 'redis.ci.svc:6379', namespace: 'ci', service: 'ci-failure-agent' };
     const [rule] = matchAlert(table, labels);
     if (rule?.action.type !== 'redis') throw new Error('expected the redis rule');
-    expect(renderValue(rule.action.address, { labels }, 'redis-address')).toEqual({ ok: true, value: 'redis://redis.ci.svc:6379' });
+    expect(rule.action).toMatchObject({ service: 'ci-failure-agent-redis', port: 'redis' });
+    expect(rule.action.address).toBeUndefined();
   });
 
   test.each([
