@@ -11,6 +11,7 @@ import type { Remediation } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../domain/rule.js';
 import { targetKey } from '../domain/target.js';
 import { budgetQueries, decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
+import { withActiveRuns } from '../planner/history.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -217,13 +218,14 @@ export class Engine {
     const since = new Date(now.getTime() - historyWindowMs(rule, settings));
     // This target's history only: the budgets are counted by the store (below), so a decision
     // does not read every action of the window.
-    const [history, breaker] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.getBreaker(key)]);
+    // Plus the target's active runs of any age (in-progress must see a run validating past the window).
+    const [recent, active, breaker] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.activeActions(key), store.getBreaker(key)]);
     const input: PrecheckInput = {
       alert,
       rule,
       target: t,
       action,
-      history,
+      history: withActiveRuns(recent, active),
       breakerOpen: breaker?.open ?? false,
       now,
       settings: opts.dryRun ? { ...settings, dryRun: true } : settings,

@@ -82,7 +82,8 @@ async function restoreTarget(deps: RestoreJobDeps, rule: Rule, key: string, runs
   return store.withTargetLock(key, async () => {
     const longest = Math.max(...restore.policies.map((p) => p.periodSeconds)) * 1000;
     const history = await store.actionHistory({ since: new Date(now.getTime() - Math.max(longest, 3_600_000)), targetKey: key });
-    if (history.some((h) => !h.dryRun && ACTIVE.has(h.phase))) return 0;
+    // A run of any age still active on the target (not only inside the window) holds the restore back.
+    if (history.some((h) => !h.dryRun && ACTIVE.has(h.phase)) || (await store.activeActions(key)).some((h) => !h.dryRun)) return 0;
     const state = await cluster.readState(target, action);
     if (!state.found) return 0;
     const plan = planRestore({ action, target, restore, snapshot: oldest.snapshot ?? {}, state, targetHistory: history.filter((h) => !h.dryRun), now });

@@ -12,7 +12,7 @@ import { newId } from './ids.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { pendingMigrations } from './migrations/migration.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.js';
-import { ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
+import { ACTIVE_PHASES, ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
 import type {
   ActionRecord,
   AlertQuery,
@@ -413,21 +413,17 @@ export class PostgresStore implements Store {
        FROM remediations ${w.sql} ORDER BY created_at DESC, id DESC`,
       w.params,
     );
-    return rows.map(
-      (r): ActionRecord => ({
-        remediationId: r.id,
-        rule: r.rule,
-        targetKey: r.target_key,
-        namespace: r.namespace,
-        at: r.created_at,
-        phase: r.phase,
-        dryRun: r.dry_run || r.reason === 'dry-run',
-        before: r.before_state ?? {},
-        after: r.after_state ?? {},
-        undoneAt: r.undone_at,
-        origin: r.origin,
-      }),
+    return rows.map(toActionRecord);
+  }
+
+  async activeActions(targetKey: string): Promise<ActionRecord[]> {
+    // Active runs are few: the phase index finds them whatever their age.
+    const { rows } = await this.pool.query<ActionRow>(
+      `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at, origin
+       FROM remediations WHERE phase = ANY($1::text[]) AND target_key = $2 AND is_action ORDER BY created_at DESC, id DESC`,
+      [ACTIVE_PHASES, targetKey],
     );
+    return rows.map(toActionRecord);
   }
 
   async getBreaker(targetKey: string): Promise<Breaker | null> {
@@ -601,5 +597,21 @@ function toBreaker(r: BreakerRow): Breaker {
     openedAt: r.opened_at,
     resetAt: r.reset_at,
     resetBy: r.reset_by,
+  };
+}
+
+function toActionRecord(r: ActionRow): ActionRecord {
+  return {
+    remediationId: r.id,
+    rule: r.rule,
+    targetKey: r.target_key,
+    namespace: r.namespace,
+    at: r.created_at,
+    phase: r.phase,
+    dryRun: r.dry_run || r.reason === 'dry-run',
+    before: r.before_state ?? {},
+    after: r.after_state ?? {},
+    undoneAt: r.undone_at,
+    origin: r.origin,
   };
 }
