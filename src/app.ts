@@ -57,6 +57,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const store =
     deps.store ??
     (await openStore(config.databaseUrl, {
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
       onCheckpointerFailure: (err) => logger.warn({ err }, 'the background WAL checkpointer stopped; SQLite checkpoints in the main thread again'),
     }));
 
@@ -115,6 +116,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     concurrency: config.limits.concurrentRemediations,
     instanceId,
     listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : [])],
+    stuckDecisionMs: config.stuckDecisionMs,
   });
 
   let accepting = true;
@@ -132,8 +134,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     accepting: () => accepting,
     readiness: async () => {
       const storeOk = await store.ping().catch(() => false);
-      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, accepting };
-      return { ready: Object.values(checks).every(Boolean), checks };
+      const workers = engine.watchdog.status();
+      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, accepting, decisionsFlowing: workers.ok };
+      return { ready: Object.values(checks).every(Boolean), checks, ...(workers.reason ? { reasons: [workers.reason] } : {}) };
     },
   });
 

@@ -117,6 +117,8 @@ const envSchema = z.object({
       return ms;
     }),
   READINESS_POLL_MS: int('READINESS_POLL_MS', 10, 60_000),
+  STUCK_DECISION_MS: int('STUCK_DECISION_MS', 100, 3_600_000),
+  DATABASE_QUERY_TIMEOUT_MS: int('DATABASE_QUERY_TIMEOUT_MS', 100, 600_000),
   RESTORE_SCHEDULE: z.string().optional(),
   RESUME_SCHEDULE: z.string().optional(),
   RUN_LEASE_TTL: z
@@ -163,6 +165,10 @@ export interface Config {
   prometheusUrl: string | null;
   breaker: { rollbacks: number; windowMs: number };
   readinessPollMs: number;
+  /** A decision running longer than this makes /readyz not ready (a store or cluster call that never answers). */
+  stuckDecisionMs: number;
+  /** PostgreSQL: the deadline of every query (statement_timeout; the client gives up 2 s later). */
+  databaseQueryTimeoutMs: number;
   /** node-cron expression (seconds field included) for the restore job. */
   restoreSchedule: string;
   /** node-cron expression for the job that takes over runs of dead replicas. */
@@ -249,6 +255,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     prometheusUrl: e.PROMETHEUS_URL ?? null,
     breaker: { rollbacks: e.BREAKER_ROLLBACKS ?? 3, windowMs: e.BREAKER_WINDOW ?? 3_600_000 },
     readinessPollMs: e.READINESS_POLL_MS ?? 1000,
+    stuckDecisionMs: e.STUCK_DECISION_MS ?? 60_000,
+    databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS ?? 10_000,
     restoreSchedule: e.RESTORE_SCHEDULE ?? '*/15 * * * * *',
     resumeSchedule: e.RESUME_SCHEDULE ?? '*/10 * * * * *',
     runLeaseTtlMs: e.RUN_LEASE_TTL ?? 30_000,

@@ -12,6 +12,7 @@ import type { Rule, RuleTable } from '../domain/rule.js';
 import { targetKey } from '../domain/target.js';
 import { budgetQueries, decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
 import { withActiveRuns } from '../planner/history.js';
+import { DecisionWatchdog } from './watchdog.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -40,6 +41,8 @@ export interface EngineDeps {
   listeners?: RemediationListener[];
   breaker: BreakerPolicy;
   onBreakerOpen?: (targetKey: string, reason: string) => void;
+  /** A decision running longer than this makes /readyz not ready (watchdog.ts); default 60 s. */
+  stuckDecisionMs?: number;
 }
 
 /** An alert as the engine decides it: stored, or posted to replay. */
@@ -70,15 +73,18 @@ export interface EvaluateOptions {
 
 export class Engine {
   readonly runner: Runner;
+  /** What /readyz asks about the decision workers. */
+  readonly watchdog: DecisionWatchdog;
   private readonly queue: BoundedQueue<string>;
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.runner = new Runner({ ...deps, listeners: deps.listeners ?? [] });
+    this.watchdog = new DecisionWatchdog(deps.stuckDecisionMs ?? 60_000);
     this.queue = new BoundedQueue<string>(
       deps.queueCapacity,
       deps.concurrency,
-      (id) => this.decideStored(id),
+      (id) => this.watchdog.watch(() => this.decideStored(id)),
       (id, err) => deps.logger.error({ err, alert: id }, 'deciding an alert failed; it stays undecided and the sweep retries it'),
       (depth) => deps.metrics.queueDepth.set(depth),
     );
