@@ -66,7 +66,13 @@ const basicAuth = z
       ctx.addIssue({ code: 'custom', message: 'WEBHOOK_BASIC_AUTH must be "user:password" with both parts non-empty' });
       return z.NEVER;
     }
-    return { user: v.slice(0, i), password: v.slice(i + 1) };
+    const password = v.slice(i + 1);
+    // The same rule as for tokens: a Basic password is a bearer secret too.
+    if (password.length < 16) {
+      ctx.addIssue({ code: 'custom', message: 'WEBHOOK_BASIC_AUTH: the password must be at least 16 characters long' });
+      return z.NEVER;
+    }
+    return { user: v.slice(0, i), password };
   });
 
 const secret = (name: string) =>
@@ -204,6 +210,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.ADMIN_TOKEN !== undefined && e.ADMIN_TOKEN === e.WEBHOOK_TOKEN) {
     problems.push('ADMIN_TOKEN must differ from WEBHOOK_TOKEN: whoever can post alerts must not get the admin API');
+  }
+  if (e.ADMIN_TOKEN !== undefined && e.ADMIN_TOKEN === e.WEBHOOK_BASIC_AUTH?.password) {
+    problems.push('ADMIN_TOKEN must differ from the WEBHOOK_BASIC_AUTH password: whoever can post alerts must not get the admin API');
   }
   let allowed: readonly string[] | '*' = [];
   const ns = (e.ALLOWED_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
