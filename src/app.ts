@@ -61,6 +61,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const store =
     deps.store ??
     (await openStore(config.databaseUrl, {
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
       onCheckpointerFailure: (err) => logger.warn({ err }, 'the background WAL checkpointer stopped; SQLite checkpoints in the main thread again'),
     }));
 
@@ -148,6 +149,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     concurrency: config.limits.concurrentRemediations,
     instanceId,
     listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : []), ...(silencer ? [silencer] : [])],
+    stuckDecisionMs: config.stuckDecisionMs,
   });
 
   let accepting = true;
@@ -166,10 +168,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
     controls,
     readiness: async () => {
       const storeOk = await store.ping().catch(() => false);
-      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, accepting };
+      const workers = engine.watchdog.status();
+      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, accepting, decisionsFlowing: workers.ok };
       // What holds decisions (pauses, freeze windows): shown, never a reason to be unready.
       const held = storeOk ? await controls.summary().catch(() => null) : null;
-      return { ready: Object.values(checks).every(Boolean), checks, ...(held ? { detail: { controls: held } } : {}) };
+      return { ready: Object.values(checks).every(Boolean), checks, ...(workers.reason ? { reasons: [workers.reason] } : {}), ...(held ? { detail: { controls: held } } : {}) };
     },
   });
 

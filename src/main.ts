@@ -73,6 +73,12 @@ export async function serve(opts: ServeOptions): Promise<Running> {
 
   if (opts.signals) {
     const onTerm = (sig: string) => () => {
+      // The drain is bounded by its grace period (20 s); whatever still hangs after it (a store
+      // that never answers) must not keep the process alive: exit anyway, a little later.
+      setTimeout(() => {
+        logger.error('shutdown did not finish within its grace period; exiting anyway');
+        process.exit(1);
+      }, 30_000).unref();
       void shutdown(sig).then(() => process.exit(0));
     };
     process.once('SIGTERM', onTerm('SIGTERM'));

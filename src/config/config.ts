@@ -60,7 +60,8 @@ const budget = (name: string) =>
       return { max: Number(m[1]), windowMs };
     });
 
-const basicAuth = (name: string) =>
+/** `user:password`; `minPassword` for a credential of ours (the webhook's), where the token rule applies. */
+const basicAuth = (name: string, minPassword = 1) =>
   z
     .string()
     .optional()
@@ -71,7 +72,13 @@ const basicAuth = (name: string) =>
         ctx.addIssue({ code: 'custom', message: `${name} must be "user:password" with both parts non-empty` });
         return z.NEVER;
       }
-      return { user: v.slice(0, i), password: v.slice(i + 1) };
+      const password = v.slice(i + 1);
+      // The same rule as for tokens: a Basic password is a bearer secret too.
+      if (password.length < minPassword) {
+        ctx.addIssue({ code: 'custom', message: `${name}: the password must be at least ${minPassword} characters long` });
+        return z.NEVER;
+      }
+      return { user: v.slice(0, i), password };
     });
 
 const headers = z
@@ -137,7 +144,7 @@ const envSchema = z.object({
   RULES_DIR: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   WEBHOOK_TOKEN: secret('WEBHOOK_TOKEN'),
-  WEBHOOK_BASIC_AUTH: basicAuth('WEBHOOK_BASIC_AUTH'),
+  WEBHOOK_BASIC_AUTH: basicAuth('WEBHOOK_BASIC_AUTH', 16),
   ADMIN_TOKEN: secret('ADMIN_TOKEN'),
   INSECURE_NO_AUTH: bool('INSECURE_NO_AUTH'),
   DRY_RUN: bool('DRY_RUN'),
@@ -175,6 +182,8 @@ const envSchema = z.object({
   FREEZE_WINDOWS: z.string().optional(),
   ALERTMANAGER_URL: z.string().optional(),
   SILENCE_DURING_VALIDATION: bool('SILENCE_DURING_VALIDATION'),
+  STUCK_DECISION_MS: int('STUCK_DECISION_MS', 100, 3_600_000),
+  DATABASE_QUERY_TIMEOUT_MS: int('DATABASE_QUERY_TIMEOUT_MS', 100, 600_000),
   RESTORE_SCHEDULE: z.string().optional(),
   RESUME_SCHEDULE: z.string().optional(),
   RUN_LEASE_TTL: z
@@ -223,6 +232,10 @@ export interface Config {
   prometheusClient: PrometheusClientOptions;
   breaker: { rollbacks: number; windowMs: number };
   readinessPollMs: number;
+  /** A decision running longer than this makes /readyz not ready (a store or cluster call that never answers). */
+  stuckDecisionMs: number;
+  /** PostgreSQL: the deadline of every query (statement_timeout; the client gives up 2 s later). */
+  databaseQueryTimeoutMs: number;
   /** node-cron expression (seconds field included) for the restore job. */
   restoreSchedule: string;
   /** node-cron expression for the job that takes over runs of dead replicas. */
@@ -324,6 +337,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.ADMIN_TOKEN !== undefined && e.ADMIN_TOKEN === e.WEBHOOK_TOKEN) {
     problems.push('ADMIN_TOKEN must differ from WEBHOOK_TOKEN: whoever can post alerts must not get the admin API');
   }
+  if (e.ADMIN_TOKEN !== undefined && e.ADMIN_TOKEN === e.WEBHOOK_BASIC_AUTH?.password) {
+    problems.push('ADMIN_TOKEN must differ from the WEBHOOK_BASIC_AUTH password: whoever can post alerts must not get the admin API');
+  }
   let allowed: readonly string[] | '*' = [];
   const ns = (e.ALLOWED_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (ns.includes('*')) allowed = '*';
@@ -379,6 +395,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     prometheusClient,
     breaker: { rollbacks: e.BREAKER_ROLLBACKS ?? 3, windowMs: e.BREAKER_WINDOW ?? 3_600_000 },
     readinessPollMs: e.READINESS_POLL_MS ?? 1000,
+    stuckDecisionMs: e.STUCK_DECISION_MS ?? 60_000,
+    databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS ?? 10_000,
     restoreSchedule: e.RESTORE_SCHEDULE ?? '*/15 * * * * *',
     resumeSchedule: e.RESUME_SCHEDULE ?? '*/10 * * * * *',
     runLeaseTtlMs: e.RUN_LEASE_TTL ?? 30_000,

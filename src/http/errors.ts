@@ -31,8 +31,16 @@ function fromParserError(err: { type?: string; status?: number; message: string 
     case 'charset.unsupported':
       return new HttpError(415, 'unsupported-encoding', err.message);
     default:
-      return null;
+      break;
   }
+  // A corrupt gzip/deflate/br body: zlib's error reaches here, the client's fault.
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_BROTLI') || code.startsWith('ERR__ERROR_FORMAT'))) {
+    return new HttpError(400, 'malformed-body', 'the compressed body could not be decompressed (Content-Encoding does not match the body)');
+  }
+  // A malformed %-escape in the URL (decoding a route parameter).
+  if (err instanceof URIError) return new HttpError(400, 'malformed-url', `the URL has a malformed %-escape: ${err.message}`);
+  return null;
 }
 
 /** The core's errors in HTTP terms: the one place they are mapped. */

@@ -49,8 +49,9 @@ export function parseNotification(raw: Buffer, limits: WebhookLimits): WebhookNo
     throw new HttpError(400, 'malformed-json', `body is not valid JSON: ${(err as Error).message}`);
   }
   // JSON.parse makes "__proto__" an own key; copying it into a plain object (as validation does)
-  // would drop it or change a prototype. Refuse it (a cheap string test first).
-  if (text.includes('"__proto__"') && hasProtoKey(body)) {
+  // would drop it or change a prototype. Refuse it (a cheap string test first; a key spelled with
+  // JSON escapes, "__pro\u0074o__", is the same key once parsed).
+  if ((text.includes('__proto__') || text.includes('\\u')) && hasProtoKey(body)) {
     throw new HttpError(400, 'invalid-payload', 'the key "__proto__" is not allowed anywhere in the notification');
   }
   return validateNotification(body, limits);

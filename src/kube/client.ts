@@ -17,6 +17,7 @@ import {
   type KubernetesObject,
   type V1APIResource,
   type V1ReplicaSet,
+  type V1Service,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { TargetRef } from '../domain/target.js';
@@ -152,6 +153,11 @@ export class KubeClient {
     return this.call(`get ${t.kind} ${t.namespace}/${t.name}`, () =>
       this.objects.read<KubeObject>({ apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.name, namespace: t.namespace } }),
     );
+  }
+
+  /** A Service (the `redis` action resolves its address from one in the target's namespace). */
+  async getService(namespace: string, name: string): Promise<V1Service> {
+    return this.call(`get services ${namespace}/${name}`, () => this.core.readNamespacedService({ name, namespace }));
   }
 
   /** Merge or strategic-merge patch any object with an explicit content type and field manager. */

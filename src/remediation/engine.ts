@@ -13,6 +13,8 @@ import { ACTIVE_PHASES, isActive, type Remediation, type RemediationListener } f
 import type { Rule, RuleTable } from '../rule-table/rule.js';
 import { targetKey } from '../domain/target.js';
 import { budgetQueries, decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
+import { withActiveRuns } from '../planner/history.js';
+import { DecisionWatchdog } from './watchdog.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -44,6 +46,8 @@ export interface EngineDeps {
   onBreakerOpen?: (targetKey: string, reason: string) => void;
   /** Pauses and freeze windows (src/remediation/controls.ts), read for every decision; absent: none. */
   controls?: { current(): Promise<Controls> };
+  /** A decision running longer than this makes /readyz not ready (watchdog.ts); default 60 s. */
+  stuckDecisionMs?: number;
 }
 
 /** An alert as the engine decides it: stored, or posted to replay. */
@@ -74,15 +78,18 @@ export interface EvaluateOptions {
 
 export class Engine {
   readonly runner: Runner;
+  /** What /readyz asks about the decision workers. */
+  readonly watchdog: DecisionWatchdog;
   private readonly queue: BoundedQueue<string>;
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.runner = new Runner({ ...deps, listeners: deps.listeners ?? [] });
+    this.watchdog = new DecisionWatchdog(deps.stuckDecisionMs ?? 60_000);
     this.queue = new BoundedQueue<string>(
       deps.queueCapacity,
       deps.concurrency,
-      (id) => this.decideStored(id),
+      (id) => this.watchdog.watch(() => this.decideStored(id)),
       (id, err) => deps.logger.error({ err, alert: id }, 'deciding an alert failed; it stays undecided and the sweep retries it'),
       (depth) => deps.metrics.queueDepth.set(depth),
     );
@@ -212,13 +219,14 @@ export class Engine {
     const since = new Date(now.getTime() - historyWindowMs(rule, settings));
     // This target's history only: the budgets are counted by the store (below), so a decision
     // does not read every action of the window.
-    const [history, breaker, controls] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.getBreaker(key), this.deps.controls?.current()]);
+    // Plus the target's active runs of any age (in-progress must see a run validating past the window).
+    const [recent, active, breaker, controls] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.activeActions(key), store.getBreaker(key), this.deps.controls?.current()]);
     const input: PrecheckInput = {
       alert,
       rule,
       target: t,
       action,
-      history,
+      history: withActiveRuns(recent, active),
       breakerOpen: breaker?.open ?? false,
       now,
       ...(controls ? { controls } : {}),

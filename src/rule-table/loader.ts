@@ -43,6 +43,9 @@ export async function loadRuleTable(path: string): Promise<LoadResult> {
   return loadRuleFiles(listed.files);
 }
 
+/** Largest rule file loaded (1 MiB: the shipped table is ~15 KiB). */
+export const MAX_RULE_FILE_BYTES = 1024 * 1024;
+
 /** The rule files `path` stands for, in load order; an error when there are none. */
 export async function listRuleFiles(path: string): Promise<{ ok: true; files: string[] } | { ok: false; errors: RuleLoadError[] }> {
   let isDir: boolean;
@@ -60,12 +63,22 @@ export async function listRuleFiles(path: string): Promise<{ ok: true; files: st
     return { ok: false, errors: [{ file: path, path: '', message: fsMessage(err) }] };
   }
   const files: string[] = [];
+  const unreadable: RuleLoadError[] = [];
   for (const name of names.filter((n) => !n.startsWith('.') && RULE_FILE.test(n)).sort(byCodeUnit)) {
     const file = join(path, name);
     // Follow symlinks (ConfigMap mounts link each key through `..data`); skip what is not a file.
-    const st = await stat(file).catch(() => null);
-    if (st?.isFile()) files.push(file);
+    // A rule file that cannot be followed (dangling or looping symlink, no permission) is an
+    // error, not a silent drop: the old table keeps serving.
+    const st = await stat(file).then(
+      (s) => ({ ok: true as const, s }),
+      (err: unknown) => ({ ok: false as const, err: err as NodeJS.ErrnoException }),
+    );
+    if (!st.ok) {
+      const why = st.err.code === 'ELOOP' ? 'looping symlink' : st.err.code === 'ENOENT' ? 'dangling symlink' : fsMessage(st.err);
+      unreadable.push({ file, path: '', message: `cannot be read (${why})` });
+    } else if (st.s.isFile()) files.push(file);
   }
+  if (unreadable.length > 0) return { ok: false, errors: unreadable };
   if (files.length === 0) return { ok: false, errors: [{ file: path, path: '', message: 'no rule files (*.yaml, *.yml) in this directory' }] };
   return { ok: true, files };
 }
@@ -76,6 +89,12 @@ export async function loadRuleFiles(files: readonly string[]): Promise<LoadResul
   const errors: RuleLoadError[] = [];
   for (const file of files) {
     try {
+      // Bounded: a huge file would freeze the service while YAML parses it.
+      const size = (await stat(file)).size;
+      if (size > MAX_RULE_FILE_BYTES) {
+        errors.push({ file, path: '', message: `${size} bytes, above the limit of ${MAX_RULE_FILE_BYTES} bytes per rule file` });
+        continue;
+      }
       sources.push({ file, text: await readFile(file, 'utf8') });
     } catch (err) {
       errors.push({ file, path: '', message: fsMessage(err) });
@@ -201,7 +220,13 @@ function checkRawRule(
   }
   if (isPlainObject(rule.action)) {
     if (rule.action.type === 'resources') template(rule.action.container, 'container', 'action', 'container');
-    if (rule.action.type === 'redis') template(rule.action.address, 'redis-address', 'action', 'address');
+    if (rule.action.type === 'redis') {
+      const address = rule.action.address;
+      // A credentialed connection never goes to a host a label chose (issue 21).
+      if (typeof address === 'string' && address.includes('{{')) {
+        errors.push({ file, path: at('action', 'address'), message: `${JSON.stringify(address)}: the Redis address must not come from a label (the password would go wherever the alert says); name the Service in the target's namespace with \`service\`, or write the address literally` });
+      } else template(address, 'redis-address', 'action', 'address');
+    }
   }
   checkTargetCarriesAction(file, rule, at, errors);
   if (isPlainObject(rule.validate) && Array.isArray(rule.validate.checks)) {

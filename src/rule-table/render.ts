@@ -19,7 +19,7 @@ export function renderRule(rule: Rule, alert: { labels: LabelSet; annotations: L
     if (!c.ok) return { ok: false, reason: c.reason, message: `action.container: ${c.message}` };
     return { ok: true, target: target.value, action: { ...action, container: c.value } };
   }
-  if (action.type === 'redis') {
+  if (action.type === 'redis' && action.address !== undefined) {
     const a = renderValue(action.address, data, 'redis-address');
     if (!a.ok) return { ok: false, reason: a.reason, message: `action.address: ${a.message}` };
     return { ok: true, target: target.value, action: { ...action, address: a.value } };

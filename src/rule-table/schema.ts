@@ -86,8 +86,19 @@ const undoAction = z.strictObject({
 const redisAction = z
   .strictObject({
     type: z.literal('redis'),
-    /** Address of the Redis server (`redis://host:port`); may be templated. */
-    address: templateString,
+    /**
+     * Where the Redis server is, never from a label (a password is sent there):
+     * `service`, a Service in the target's namespace whose cluster IP is resolved at each
+     * read (the namespace is the target's, already checked against ALLOWED_NAMESPACES) …
+     */
+    service: z
+      .string()
+      .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Service name (DNS-1035 label), written literally: the Redis host never comes from a label')
+      .optional(),
+    /** … and its port (number or name; default: the Service's only port) … */
+    port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)]).optional(),
+    /** … or `address`, a literal `redis://host:port` (no template). */
+    address: templateString.optional(),
     /** Environment variable that holds the password, if any (never the password itself). */
     passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
     factor: z.number().gt(1).max(10).optional(),
@@ -96,7 +107,9 @@ const redisAction = z
     /** Run CONFIG REWRITE after CONFIG SET, so the change survives a Redis restart (when it has a config file). */
     rewrite: z.boolean().default(true),
   })
-  .refine((a) => (a.factor === undefined) !== (a.to === undefined), { message: 'give exactly one of factor or to', path: ['factor'] });
+  .refine((a) => (a.factor === undefined) !== (a.to === undefined), { message: 'give exactly one of factor or to', path: ['factor'] })
+  .refine((a) => (a.service === undefined) !== (a.address === undefined), { message: 'give exactly one of service (a Service in the target\'s namespace) or address (a literal redis://host:port)', path: ['service'] })
+  .refine((a) => a.port === undefined || a.service !== undefined, { message: 'port goes with service (an address carries its own port)', path: ['port'] });
 
 export const actionSchema = z.discriminatedUnion('type', [scaleAction, hpaAction, resourcesAction, restartAction, undoAction, redisAction]);
 

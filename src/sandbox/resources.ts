@@ -71,6 +71,7 @@ export const RESOURCES: readonly ResourceDef[] = [
   }),
   def({ group: '', version: 'v1', plural: 'pods', kind: 'Pod', shortNames: ['po'], status: true, returnsDeletedObject: true, categories: ['all'] }),
   def({ group: '', version: 'v1', plural: 'events', kind: 'Event', shortNames: ['ev'] }),
+  def({ group: '', version: 'v1', plural: 'services', kind: 'Service', shortNames: ['svc'], status: true, categories: ['all'] }),
   def({
     group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', shortNames: ['deploy'],
     status: true, scale: REPLICAS_SCALE, generation: true, categories: ['all'],

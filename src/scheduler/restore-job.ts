@@ -17,6 +17,7 @@ import { decideRestoreAfterPrecheck, recordRestoreSkip, restorePrecheck, type Re
 import { actionOf, type Runner } from '../remediation/runner.js';
 import type { Store } from '../store/store.js';
 import type { Controls } from '../control/hold.js';
+import { withActiveRuns } from '../planner/history.js';
 
 export interface RestoreJobDeps {
   store: Store;
@@ -81,7 +82,9 @@ async function restoreTarget(deps: RestoreJobDeps, rule: Rule, key: string, runs
   const recorded = await store.withTargetLock(key, async (): Promise<Remediation | null> => {
     const longest = Math.max(...restore.policies.map((p) => p.periodSeconds)) * 1000;
     const since = new Date(now.getTime() - Math.max(longest, rule.cooldown, 3_600_000));
-    const [history, breaker] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.getBreaker(key)]);
+    // Plus the target's active runs of any age: one still validating past the window holds restore back.
+    const [recent, active, breaker] = await Promise.all([store.actionHistory({ since, targetKey: key }), store.activeActions(key), store.getBreaker(key)]);
+    const history = withActiveRuns(recent, active);
     const pre = {
       rule,
       target,

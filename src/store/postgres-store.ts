@@ -14,7 +14,7 @@ import { toPause, type PauseRecord } from './pause-rows.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { pendingMigrations } from './migrations/migration.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres.js';
-import { ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
+import { ACTIVE_PHASES, ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
 import type {
   ActionRecord,
   AlertQuery,
@@ -37,8 +37,24 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Connections that hold target locks (default 16): at most this many targets locked at once per replica. */
   lockPoolSize?: number;
-  /** How long to wait for a connection before a call fails (default 10 s). */
+  /** How long to wait for a connection before a call fails (default: the query deadline + 2 s, at most 10 s). */
   connectionTimeoutMillis?: number;
+  /**
+   * Deadline of every query (default 10 s): the server cancels it (statement_timeout, so a
+   * table lock held elsewhere cannot stall a decision for its whole duration) and the client
+   * gives up on it a little later (query_timeout, for an answer lost in the network) and drops
+   * the connection. Target-lock waits get LOCK_WAIT_FACTOR times as long: a lock is held across
+   * a Kubernetes write. `?statement_timeout=…&query_timeout=…` in DATABASE_URL override both.
+   */
+  queryTimeoutMs?: number;
+}
+
+/** A target lock is held across plan + apply (Kubernetes calls with retries): its wait gets longer. */
+const LOCK_WAIT_FACTOR = 12;
+
+/** The pg client settings that put a deadline on every query and keep idle connections probed. */
+export function deadlineSettings(queryTimeoutMs: number): { statement_timeout: number; query_timeout: number; keepAlive: true; keepAliveInitialDelayMillis: number } {
+  return { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 2000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
 }
 
 /**
@@ -147,9 +163,10 @@ export class PostgresStore implements Store {
   private closed = false;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
-    const base = { connectionString: url, connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000, application_name: 'autoremediator' };
-    this.pool = new pg.Pool({ ...base, max: options.poolSize ?? 10 });
-    this.lockPool = new pg.Pool({ ...base, max: options.lockPoolSize ?? 16 });
+    const timeout = options.queryTimeoutMs ?? 10_000;
+    const base = { connectionString: url, connectionTimeoutMillis: options.connectionTimeoutMillis ?? Math.min(10_000, timeout + 2000), application_name: 'autoremediator' };
+    this.pool = new pg.Pool({ ...base, ...deadlineSettings(timeout), max: options.poolSize ?? 10 });
+    this.lockPool = new pg.Pool({ ...base, ...deadlineSettings(timeout * LOCK_WAIT_FACTOR), max: options.lockPoolSize ?? 16 });
     // An idle connection that dies (server restart) is dropped by the pool; without a
     // listener the 'error' event would crash the process.
     this.pool.on('error', () => undefined);
@@ -171,10 +188,17 @@ export class PostgresStore implements Store {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Close both pools. pool.end() waits for every checked-out connection; one stuck on a lost
+   * answer must not hold a shutdown past its grace period, so after `waitMs` this returns anyway
+   * (the process exits and the sockets with it).
+   */
+  async close(waitMs = 5000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.pool.end(), this.lockPool.end()]);
+    const ended = Promise.all([this.pool.end(), this.lockPool.end()]).then(() => true);
+    const gaveUp = new Promise<boolean>((r) => setTimeout(() => r(false), waitMs).unref());
+    await Promise.race([ended, gaveUp]);
   }
 
   async ping(): Promise<boolean> {
@@ -416,21 +440,17 @@ export class PostgresStore implements Store {
        FROM remediations ${w.sql} ORDER BY created_at DESC, id DESC`,
       w.params,
     );
-    return rows.map(
-      (r): ActionRecord => ({
-        remediationId: r.id,
-        rule: r.rule,
-        targetKey: r.target_key,
-        namespace: r.namespace,
-        at: r.created_at,
-        phase: r.phase,
-        dryRun: r.dry_run || r.reason === 'dry-run',
-        before: r.before_state ?? {},
-        after: r.after_state ?? {},
-        undoneAt: r.undone_at,
-        origin: r.origin,
-      }),
+    return rows.map(toActionRecord);
+  }
+
+  async activeActions(targetKey: string): Promise<ActionRecord[]> {
+    // Active runs are few: the phase index finds them whatever their age.
+    const { rows } = await this.pool.query<ActionRow>(
+      `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at, origin
+       FROM remediations WHERE phase = ANY($1::text[]) AND target_key = $2 AND is_action ORDER BY created_at DESC, id DESC`,
+      [ACTIVE_PHASES, targetKey],
     );
+    return rows.map(toActionRecord);
   }
 
   async getBreaker(targetKey: string): Promise<Breaker | null> {
@@ -558,10 +578,15 @@ export class PostgresStore implements Store {
         await c.query('COMMIT');
         return value;
       } catch (err) {
-        try {
-          await c.query('ROLLBACK');
-        } catch {
-          destroy = true;
+        // A query that timed out on the client may still run on the connection: drop it, no ROLLBACK
+        // (the server rolls back the transaction of a closed session).
+        if ((err as Error).message === 'Query read timeout') destroy = true;
+        else {
+          try {
+            await c.query('ROLLBACK');
+          } catch {
+            destroy = true;
+          }
         }
         if (attempt < attempts && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
         throw err;
@@ -645,5 +670,21 @@ function toBreaker(r: BreakerRow): Breaker {
     openedAt: r.opened_at,
     resetAt: r.reset_at,
     resetBy: r.reset_by,
+  };
+}
+
+function toActionRecord(r: ActionRow): ActionRecord {
+  return {
+    remediationId: r.id,
+    rule: r.rule,
+    targetKey: r.target_key,
+    namespace: r.namespace,
+    at: r.created_at,
+    phase: r.phase,
+    dryRun: r.dry_run || r.reason === 'dry-run',
+    before: r.before_state ?? {},
+    after: r.after_state ?? {},
+    undoneAt: r.undone_at,
+    origin: r.origin,
   };
 }

@@ -16,7 +16,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { pendingMigrations } from './migrations/migration.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 import { WalCheckpointer } from './sqlite-checkpointer.js';
-import { ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
+import { ACTIVE_PHASES, ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
 import type {
   ActionRecord,
   AlertQuery,
@@ -572,21 +572,20 @@ export class SqliteStore implements Store {
          FROM remediations ${w.sql} ORDER BY created_at DESC, id DESC`,
         ...w.params,
       );
-      return rows.map(
-        (r): ActionRecord => ({
-          remediationId: r.id,
-          rule: r.rule,
-          targetKey: r.target_key,
-          namespace: r.namespace,
-          at: new Date(r.created_at),
-          phase: r.phase,
-          dryRun: r.dry_run === 1 || r.reason === 'dry-run',
-          before: parse<StateFields>(r.before_state) ?? {},
-          after: parse<StateFields>(r.after_state) ?? {},
-          undoneAt: dateOrNull(r.undone_at),
-          origin: r.origin,
-        }),
+      return rows.map(toActionRecord);
+    });
+  }
+
+  activeActions(targetKey: string): Promise<ActionRecord[]> {
+    return this.sync(() => {
+      // Active runs are few: the phase index finds them whatever their age.
+      const rows = this.all<ActionRow>(
+        `SELECT id, rule, target_key, namespace, created_at, phase, dry_run, reason, before_state, after_state, undone_at, origin
+         FROM remediations WHERE phase IN (SELECT value FROM json_each(?)) AND target_key = ? AND is_action = 1 ORDER BY created_at DESC, id DESC`,
+        JSON.stringify(ACTIVE_PHASES),
+        targetKey,
       );
+      return rows.map(toActionRecord);
     });
   }
 
@@ -854,5 +853,21 @@ function toBreaker(r: BreakerRow): Breaker {
     openedAt: new Date(r.opened_at),
     resetAt: dateOrNull(r.reset_at),
     resetBy: r.reset_by,
+  };
+}
+
+function toActionRecord(r: ActionRow): ActionRecord {
+  return {
+    remediationId: r.id,
+    rule: r.rule,
+    targetKey: r.target_key,
+    namespace: r.namespace,
+    at: new Date(r.created_at),
+    phase: r.phase,
+    dryRun: r.dry_run === 1 || r.reason === 'dry-run',
+    before: parse<StateFields>(r.before_state) ?? {},
+    after: parse<StateFields>(r.after_state) ?? {},
+    undoneAt: dateOrNull(r.undone_at),
+    origin: r.origin,
   };
 }

@@ -97,6 +97,9 @@ export interface Breaker {
  */
 export const ALERT_CLAIM_TTL_MS = 60_000;
 
+/** The phases of a run that is not over: one at a time per target. */
+export const ACTIVE_PHASES: readonly Phase[] = ['planned', 'applying', 'validating', 'rolling_back'];
+
 /** Thrown by transitionRemediation when the stored phase is not the expected `from`. */
 export class StaleTransitionError extends Error {
   constructor(
@@ -162,6 +165,12 @@ export interface Store {
 
   /** Actions (and dry-run would-be actions) since `since`, newest first, optionally for one target or namespace. */
   actionHistory(q: { since: Date; targetKey?: string; namespace?: string; rule?: string }): Promise<ActionRecord[]>;
+  /**
+   * Every action on this target still in an active phase (ACTIVE_PHASES), whatever its age,
+   * newest first: what the planner's `in-progress` check needs beyond the history window
+   * (a run may validate longer than the window reaches back).
+   */
+  activeActions(targetKey: string): Promise<ActionRecord[]>;
   /**
    * How many actions were taken strictly after `after`, optionally in one namespace; dry-run
    * would-be actions count only with `includeDryRun`. What the budgets count, without reading

@@ -656,6 +656,28 @@ export function runStoreContract(
         expect(await store.countActions({ after: at(after), ...q })).toBe(n);
       });
 
+      // in-progress must see a run whatever its age (issue 21): the act on a at -60 is still planned.
+      test.each([
+        ['ns1/deployment/a', [-60]],
+        ['ns1/deployment/b', [5]],
+        ['ns2/deployment/c', []],
+        ['ns9/deployment/none', []],
+      ])('activeActions(%s): the active runs of the target whatever their age, at %j', async (key, ats) => {
+        await setup();
+        const active = await store.activeActions(key);
+        expect(active.map((h) => [h.targetKey, h.at.getTime()])).toEqual(ats.map((t) => [key, at(t).getTime()]));
+        expect(active.every((h) => ['planned', 'applying', 'validating', 'rolling_back'].includes(h.phase))).toBe(true);
+      });
+
+      test('activeActions: a run leaves it once it reaches a final phase', async () => {
+        const rem = await store.createRemediation(remediationOf(actDecision('r1', a, { replicas: 2 }, { replicas: 4 }), at(-100_000)));
+        await store.transitionRemediation(rem.id, 'planned', 'applying', { note: '' }, at(1));
+        await store.transitionRemediation(rem.id, 'applying', 'validating', { note: '' }, at(2));
+        expect((await store.activeActions('ns1/deployment/a')).map((h) => [h.remediationId, h.phase])).toEqual([[rem.id, 'validating']]);
+        await store.transitionRemediation(rem.id, 'validating', 'succeeded', { note: '' }, at(3));
+        expect(await store.activeActions('ns1/deployment/a')).toEqual([]);
+      });
+
       test('countActions agrees with counting actionHistory, as the planner once did', async () => {
         await setup();
         const history = await store.actionHistory({ since: at(-120) });

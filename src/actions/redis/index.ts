@@ -4,17 +4,18 @@ import { targetKey } from '../../domain/target.js';
 import { formatBytes } from '../../planner/quantity.js';
 import { foundState, Refused, type ActionKind } from '../kind.js';
 import type { RedisConnector } from '../redis-connector.js';
+import { redisAddress } from '../redis-address.js';
 
-async function maxmemory(redis: RedisConnector, action: RedisAction): Promise<number> {
-  const c = await redis.get(action.address, action.passwordEnv);
+async function maxmemory(redis: RedisConnector, address: string, action: RedisAction): Promise<number> {
+  const c = await redis.get(address, action.passwordEnv);
   const reply = (await c.config('GET', 'maxmemory')) as string[];
   const v = Number(reply[1]);
-  if (!Number.isFinite(v)) throw new Error(`CONFIG GET maxmemory at ${action.address} answered ${JSON.stringify(reply)}`);
+  if (!Number.isFinite(v)) throw new Error(`CONFIG GET maxmemory at ${address} answered ${JSON.stringify(reply)}`);
   return v;
 }
 
-async function setMaxmemory(redis: RedisConnector, action: RedisAction, bytes: number): Promise<string> {
-  const c = await redis.get(action.address, action.passwordEnv);
+async function setMaxmemory(redis: RedisConnector, address: string, action: RedisAction, bytes: number): Promise<string> {
+  const c = await redis.get(address, action.passwordEnv);
   await c.config('SET', 'maxmemory', String(bytes));
   if (!action.rewrite) return 'not persisted (rewrite: false)';
   try {
@@ -29,24 +30,25 @@ async function setMaxmemory(redis: RedisConnector, action: RedisAction, bytes: n
 export const redisKind: ActionKind<RedisAction> = {
   events: { up: 'AutoremediatorRedisMaxmemory', down: 'AutoremediatorRedisMaxmemoryRestored' },
   async read({ kube, redis }, target, action) {
-    const [obj, mm] = await Promise.all([kube.getObject(target), maxmemory(redis, action)]);
+    const [obj, mm] = await Promise.all([kube.getObject(target), redisAddress(kube, target, action).then((a) => maxmemory(redis, a, action))]);
     return foundState({ maxmemory: mm, resourceVersion: obj.metadata?.resourceVersion ?? null });
   },
-  async apply({ redis }, decision, action) {
+  async apply({ kube, redis }, decision, action) {
     const before = decision.before.maxmemory as number;
     const after = decision.after.maxmemory as number;
-    const now = await maxmemory(redis, action);
-    if (now !== before) throw new Refused(`maxmemory at ${action.address} changed since the plan: ${now}, planned from ${before}`);
-    const persisted = await setMaxmemory(redis, action, after);
+    const address = await redisAddress(kube, decision.target, action);
+    const now = await maxmemory(redis, address, action);
+    if (now !== before) throw new Refused(`maxmemory at ${address} changed since the plan: ${now}, planned from ${before}`);
+    const persisted = await setMaxmemory(redis, address, action, after);
     return {
       detail: `raised Redis maxmemory for ${targetKey(decision.target)} from ${formatBytes(before)} to ${formatBytes(after)} (${persisted})`,
       snapshot: { maxmemory: before },
       applied: { maxmemory: after },
     };
   },
-  async restore({ redis }, t, action, snapshot) {
+  async restore({ kube, redis }, t, action, snapshot) {
     const bytes = Number(snapshot.maxmemory);
-    const persisted = await setMaxmemory(redis, action, bytes);
+    const persisted = await setMaxmemory(redis, await redisAddress(kube, t, action), action, bytes);
     return { detail: `restored Redis maxmemory for ${targetKey(t)} to ${formatBytes(bytes)} (${persisted})` };
   },
 };

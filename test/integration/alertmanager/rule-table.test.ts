@@ -107,7 +107,7 @@ describe('alert rules × autoremediator rule table', () => {
     // The templated fields of the action and of the validation checks render too.
     const action = rule.action;
     if (action.type === 'resources') expect(renderValue(action.container, data, 'container')).toEqual({ ok: true, value: labels.container });
-    if (action.type === 'redis') expect(renderValue(action.address, data, 'redis-address')).toEqual({ ok: true, value: `redis://${labels.instance}` });
+    if (action.type === 'redis') expect([action.service, action.address]).toEqual([target.ok && target.value.name, undefined]);
     for (const check of rule.validate?.checks ?? []) expect(renderValue(check.query, data, 'promql')).toMatchObject({ ok: true });
   });
 

@@ -219,9 +219,9 @@ describe('bad input gets a clear error and changes nothing', () => {
   });
 
   test('Basic auth works as Alertmanager sends it, when configured', async () => {
-    const b = await buildTestApp({ cluster: referenceCluster(), env: { WEBHOOK_TOKEN: '', WEBHOOK_BASIC_AUTH: 'am:s3cret-basic' } });
+    const b = await buildTestApp({ cluster: referenceCluster(), env: { WEBHOOK_TOKEN: '', WEBHOOK_BASIC_AUTH: 'am:s3cret-basic-password' } });
     try {
-      const ok = await request(b.app.http).post('/api/v1/alerts').auth('am', 's3cret-basic').set('Content-Type', 'application/json').send(fixture('firing-single-QueueDepthHigh').toString());
+      const ok = await request(b.app.http).post('/api/v1/alerts').auth('am', 's3cret-basic-password').set('Content-Type', 'application/json').send(fixture('firing-single-QueueDepthHigh').toString());
       expect(ok.status).toBe(202);
       const bad = await request(b.app.http).post('/api/v1/alerts').auth('am', 'wrong').set('Content-Type', 'application/json').send(fixture('firing-single-QueueDepthHigh').toString());
       expect(bad.status).toBe(401);

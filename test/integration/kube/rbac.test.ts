@@ -80,6 +80,10 @@ describe('RBAC is derived from what the service sends', () => {
     expect(r.ok).toBe(true);
     s.api.tick();
     expect((await cluster.restore(dep('ci-failure-agent'), restart, r.ok ? r.snapshot : {}, 'x')).ok).toBe(true);
+    // redis: the address comes from the Service the rule names (the real Redis at 127.0.0.1:6379).
+    s.api.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ci-failure-agent-redis', namespace: 'ci' }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'redis', port: 6379 }] } });
+    const redis = actionSchema.parse({ type: 'redis', service: 'ci-failure-agent-redis', port: 'redis', factor: 1.5, cap: '1Gi' });
+    await cluster.readState(dep('ci-failure-agent-redis'), redis);
   });
 
   test('finding targets from what alerts name: a pod (→ ReplicaSet → Deployment, → StatefulSet) and an HPA', async () => {

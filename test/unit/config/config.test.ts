@@ -35,6 +35,10 @@ describe('loadConfig', () => {
     ['admin token equal to the webhook token', { WEBHOOK_TOKEN: BASE.WEBHOOK_TOKEN, ADMIN_TOKEN: BASE.WEBHOOK_TOKEN }, /ADMIN_TOKEN must differ from WEBHOOK_TOKEN/],
     ['short token', { ...BASE, WEBHOOK_TOKEN: 'short' }, /WEBHOOK_TOKEN must be at least 16 characters/],
     ['basic auth without password', { ...BASE, WEBHOOK_TOKEN: '', WEBHOOK_BASIC_AUTH: 'user:' }, /WEBHOOK_BASIC_AUTH must be "user:password"/],
+    // issue 21: the same ≥16 rule as tokens, and never the admin token
+    ['basic auth with a 1-character password', { ...BASE, WEBHOOK_TOKEN: '', WEBHOOK_BASIC_AUTH: 'user:x' }, /WEBHOOK_BASIC_AUTH: the password must be at least 16 characters/],
+    ['basic auth with a 15-character password', { ...BASE, WEBHOOK_TOKEN: '', WEBHOOK_BASIC_AUTH: 'user:123456789012345' }, /WEBHOOK_BASIC_AUTH: the password must be at least 16 characters/],
+    ['basic auth password equal to the admin token', { ...BASE, WEBHOOK_TOKEN: '', WEBHOOK_BASIC_AUTH: `user:${BASE.ADMIN_TOKEN}` }, /ADMIN_TOKEN must differ from the WEBHOOK_BASIC_AUTH password/],
     ['port out of range', { ...BASE, PORT: '70000' }, /PORT must be a whole number from 0 to 65535, got "70000"/],
     ['not a boolean', { ...BASE, DRY_RUN: 'maybe' }, /DRY_RUN must be true or false, got "maybe"/],
     ['bad budget', { ...BASE, BUDGET_GLOBAL: 'lots' }, /BUDGET_GLOBAL must look like "5\/10m"/],

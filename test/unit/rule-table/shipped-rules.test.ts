@@ -79,7 +79,7 @@ describe("Alertmanager bodies captured for today's alert rules (test/fixtures/al
         const rule = matched[0]!;
         expect({ file, target: renderTarget(rule.target, alert) }).toEqual({ file, target: { ok: true, value: { ...want.target, namespace: alert.labels.namespace } } });
         if (rule.action.type === 'resources') expect({ file, container: renderValue(rule.action.container, alert, 'container') }).toEqual({ file, container: { ok: true, value: want.container } });
-        if (rule.action.type === 'redis') expect({ file, address: renderValue(rule.action.address, alert, 'redis-address') }).toEqual({ file, address: { ok: true, value: want.address } });
+        if (rule.action.type === 'redis') expect({ file, service: rule.action.service, address: rule.action.address }).toEqual({ file, service: 'ci-failure-agent-redis', address: undefined });
         for (const check of rule.validate?.checks ?? []) expect({ file, check: check.name, ok: renderValue(check.query, alert, 'promql').ok }).toEqual({ file, check: check.name, ok: true });
       }
     }
@@ -114,11 +114,12 @@ describe('alerts without fixtures, with the labels §3.3 of the protocol notes l
     expect(renderTarget(matched[0]!.target, { labels })).toEqual({ ok: true, value: target });
   });
 
-  test('the Redis rule renders its address from instance', () => {
+  test('the Redis rule connects to its Service in the target namespace, never to an address from a label', () => {
     const labels = { alertname: 'RedisMemoryPressure', instance: 'redis.ci.svc:6379', namespace: 'ci', service: 'ci-failure-agent' };
     const [rule] = matchAlert(table, labels);
     if (rule?.action.type !== 'redis') throw new Error('expected the redis rule');
-    expect(renderValue(rule.action.address, { labels }, 'redis-address')).toEqual({ ok: true, value: 'redis://redis.ci.svc:6379' });
+    expect(rule.action).toMatchObject({ service: 'ci-failure-agent-redis', port: 'redis' });
+    expect(rule.action.address).toBeUndefined();
   });
 
   test.each([

@@ -80,6 +80,7 @@ every action against the sandbox and compares the requests with these rules, in 
   get, list      apps replicasets                     revisions for rollout undo and readiness; a
                                                       pod's ReplicaSet → Deployment (target.from: Pod)
   get            "" pods                              the pod an alert names → its controller (target.from: Pod)
+  get            "" services                          the redis action's Service → its cluster IP (never a label)
   get, patch     postgresql.cnpg.io clusters          read the CloudNativePG Cluster; annotation
   get, update    postgresql.cnpg.io clusters/scale    add or remove database instances
   get, list,     autoscaling horizontalpodautoscalers find the HPA of a workload; min/max; the HPA
@@ -102,6 +103,9 @@ to every authenticated identity.
   verbs: ["get", "list"]
 - apiGroups: [""]
   resources: ["pods"]
+  verbs: ["get"]
+- apiGroups: [""]
+  resources: ["services"]
   verbs: ["get"]
 {{- if .Values.rbac.cloudNativePG }}
 - apiGroups: ["postgresql.cnpg.io"]
