@@ -1,5 +1,5 @@
 /** The history a decision reads. Pure. */
-import type { ActionRecord } from '../store/store.js';
+import type { ActionRecord } from '../domain/history.js';
 
 /**
  * The target's history of the window plus its runs still active, whatever their age:

@@ -227,8 +227,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       if (out.length > 400) out.splice(0, out.length - 400);
       opts.log?.(`[${name}] ${s}`);
     };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
+    proc.stdout.on('data', keep);
+    proc.stderr.on('data', keep);
     procs.push({ name, proc, out });
     proc.once('exit', (code, sig) => {
       if (!stopped) out.push(`\n[${name} exited: ${code ?? sig}]\n`);
@@ -416,7 +416,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       throw new Error(`deploy/overlays/single renders no ServiceAccount ${SERVICE_ACCOUNT.namespace}/${SERVICE_ACCOUNT.name}`);
     }
     // The install's namespace is the user's to create (the chart and the overlays create none).
-    await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SERVICE_ACCOUNT.namespace } } as KubernetesObject]);
+    await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SERVICE_ACCOUNT.namespace } }]);
     await apply(identity);
     const sa = identity.find((o) => o.kind === 'ServiceAccount')!;
     const saNamespace = sa.metadata!.namespace!;
