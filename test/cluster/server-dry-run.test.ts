@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describeWithComponents } from '../helpers/components.js';
+import { renderChartValueSets } from '../integration/deploy/chart.js';
 import { REPO_ROOT } from '../helpers/fixtures.js';
 import { CONTROL_PLANE_COMPONENTS, kustomize, parseManifests, startControlPlane, type ControlPlane } from './control-plane.js';
 
@@ -31,7 +32,7 @@ function shipped(): { name: string; objects: KubernetesObject[] }[] {
   ];
 }
 
-describeWithComponents(CONTROL_PLANE_COMPONENTS, 'server-side dry-run of the shipped manifests against a real kube-apiserver', () => {
+describeWithComponents([...CONTROL_PLANE_COMPONENTS, 'helm'], 'server-side dry-run of the shipped manifests against a real kube-apiserver', () => {
   let cp: ControlPlane;
   beforeAll(async () => {
     cp = await startControlPlane({ seed: true });
@@ -46,6 +47,19 @@ describeWithComponents(CONTROL_PLANE_COMPONENTS, 'server-side dry-run of the shi
     for (const o of objects.filter((x) => x.kind !== 'Namespace')) {
       // Strict field validation: the apiserver refuses unknown fields instead of dropping them.
       await cp.apply([o], { dryRun: true }).catch((err: Error) => failures.push(err.message));
+    }
+    expect(failures).toEqual([]);
+  });
+
+  test('the Helm chart, rendered for each of its tested value sets, passes too (any release namespace, both RBAC scopes)', async () => {
+    const sets = await renderChartValueSets();
+    expect(sets.length).toBeGreaterThan(3);
+    const failures: string[] = [];
+    for (const set of sets) {
+      await cp.apply(set.namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
+      for (const o of set.objects as unknown as KubernetesObject[]) {
+        await cp.apply([o], { dryRun: true }).catch((err: Error) => failures.push(`${set.name}: ${err.message}`));
+      }
     }
     expect(failures).toEqual([]);
   });

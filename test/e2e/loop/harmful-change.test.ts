@@ -7,22 +7,26 @@
  * (BREAKER_ROLLBACKS=2) → the third episode is skipped with reason breaker-open.
  */
 import { describeWithBinaries, waitFor } from '../../helpers/binaries.js';
-import { LOOP_BINARIES, startLoop, type Loop, type RemediationView } from './harness.js';
+import { describeWithComponents } from '../../helpers/components.js';
+import { CONTROL_PLANE_COMPONENTS } from '../../cluster/control-plane.js';
+import { LOOP_BINARIES, startLoop, type Loop, type LoopCluster, type RemediationView } from './harness.js';
 
 const TARGET = 'ci/deployment/ci-failure-agent-consumer';
 const ERROR_RATE = 'sum(rate(http_requests_total{namespace="ci",job="ci-failure-agent",code=~"5.."}[5s])) / sum(rate(http_requests_total{namespace="ci",job="ci-failure-agent"}[5s]))';
 
-describeWithBinaries(LOOP_BINARIES, 'loop: a harmful scale-out is rolled back, and repeated rollbacks open the breaker', () => {
+/** The same scenario on the sandbox and on a real control plane (the real Deployment controller scales; kwok's pods become Ready). */
+const scenario = (on: LoopCluster['kind']) => () => {
   let loop: Loop;
 
   beforeAll(async () => {
     loop = await startLoop({
-      name: 'harmful-change',
+      name: on === 'sandbox' ? 'harmful-change' : 'harmful-change-control-plane',
+      on,
       serviceEnv: { BREAKER_ROLLBACKS: '2' },
       workload: { faults: { dbPoolExhaustedAbove: { replicas: 2, deployment: 'ci-failure-agent-consumer' } } },
     });
     loop.startWatching();
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await loop?.close();
@@ -89,4 +93,9 @@ describeWithBinaries(LOOP_BINARIES, 'loop: a harmful scale-out is rolled back, a
       throw err;
     }
   }, 240_000);
+};
+
+describeWithBinaries(LOOP_BINARIES, 'loop: a harmful scale-out is rolled back, and repeated rollbacks open the breaker', scenario('sandbox'));
+describeWithBinaries(LOOP_BINARIES, 'loop on a real control plane', () => {
+  describeWithComponents(CONTROL_PLANE_COMPONENTS, 'a harmful scale-out is rolled back, and repeated rollbacks open the breaker', scenario('control-plane'));
 });

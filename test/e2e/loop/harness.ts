@@ -78,6 +78,23 @@ async function controlPlaneCluster(workload: WorkloadOptions | undefined): Promi
   const cp = await startControlPlane();
   try {
     const mirror = await startWorkloadMirror(cp.admin, workload ? { workload } : {});
+    // A scenario starts from the seed running: every Deployment's pods Ready (kwok takes 1–6 s a
+    // pod, the sandbox a fixed delay), as a real cluster is before the load arrives.
+    await waitFor(
+      'the seed Ready on the control plane',
+      () =>
+        Promise.resolve(
+          ['ci-failure-agent', 'ci-failure-agent-consumer', 'ci-failure-agent-redis'].every((name) => {
+            const d = mirror.get('apps/v1', 'Deployment', 'ci', name) as { spec?: { replicas?: number }; status?: { readyReplicas?: number } } | undefined;
+            return d !== undefined && (d.status?.readyReplicas ?? 0) === (d.spec?.replicas ?? -1);
+          }),
+        ),
+      90_000,
+      250,
+    ).catch(async (err: unknown) => {
+      await mirror.close();
+      throw err;
+    });
     return {
       kind: 'control-plane',
       url: mirror.url,
