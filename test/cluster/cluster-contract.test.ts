@@ -14,7 +14,7 @@ import { createRedisConnector } from '../../src/actions/redis-connector.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { runClusterContract } from '../contract/cluster.contract.js';
+import { localRedis, runClusterContract } from '../contract/cluster.contract.js';
 import { describeWithComponents } from '../helpers/components.js';
 import { FAST_RETRY } from '../helpers/sandbox.js';
 import { CONTROL_PLANE_COMPONENTS, startControlPlane, type ControlPlane } from './control-plane.js';
@@ -77,6 +77,7 @@ describeWithComponents(CONTROL_PLANE_COMPONENTS, 'cluster contract on a real con
         const kc = tokenConfig(cp.server, join(cp.dir, 'ca.crt'), token.status!.token);
         return new KubeCluster(new KubeClient(kc, FAST_RETRY), redis, systemClock, silentLogger);
       })()),
+      redis: localRedis,
       close: () => Promise.resolve(),
     };
   });

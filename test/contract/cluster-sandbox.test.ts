@@ -3,7 +3,7 @@
  * client. The lead's harness runs the same suite against a real kube-apiserver.
  */
 import { startSandboxCluster } from '../helpers/sandbox.js';
-import { runClusterContract } from './cluster.contract.js';
+import { localRedis, runClusterContract } from './cluster.contract.js';
 
 runClusterContract('sandbox', async () => {
   const s = await startSandboxCluster();
@@ -17,6 +17,7 @@ runClusterContract('sandbox', async () => {
       for (const verb of ['update', 'patch', 'create', 'delete']) s.api.faults.forbid({ verb });
       return Promise.resolve(s.cluster);
     },
+    redis: localRedis,
     close: () => s.close(),
   };
 });

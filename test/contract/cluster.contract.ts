@@ -31,6 +31,8 @@ export interface ClusterHarness {
    * cannot give one. The sandbox simulates it with a fault, a real server with a read-only token.
    */
   forbidden?: () => Promise<ClusterPort>;
+  /** Direct access to the Redis the redis kind reaches (to set and put back its maxmemory); omitted: the case is not run. */
+  redis?: () => Promise<{ get(): Promise<number>; set(bytes: number): Promise<void>; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -203,6 +205,33 @@ export function runClusterContract(name: string, makeHarness: () => Promise<Clus
       expect((await admin.get('apps/v1', 'Deployment', target.namespace, target.name)).spec?.replicas).toBe(2);
     });
 
+    // The redis kind against the real Redis (127.0.0.1:6379, as .ci/run starts it), through a literal
+    // address; the target Deployment carries the locks and Events. Its maxmemory is put back after.
+    const redisAction = action({ type: 'redis', address: 'redis://127.0.0.1:6379', factor: 2, cap: '1gb' });
+    test('redis against the real Redis: read → apply → shows after → restore → shows before; a stale read is refused', async () => {
+      if (!h.redis) return; // the harness has no Redis: nothing to check
+      const target = await seedScalable('Deployment', 1);
+      const direct = await h.redis();
+      const original = direct ? await direct.get() : null;
+      try {
+        if (direct) await direct.set(64 * 1024 * 1024);
+        const read = found(await h.cluster.readState(target, redisAction));
+        expect(read.maxmemory).toBe(64 * 1024 * 1024);
+        const out = await settled(h.cluster.apply(act(target, redisAction, { maxmemory: 64 * 1024 * 1024 }, { maxmemory: 128 * 1024 * 1024 }), redisAction, 'contract-redis', read));
+        expect(out).toMatchObject({ ok: true, snapshot: { maxmemory: 64 * 1024 * 1024 } });
+        expect(stateShows(await h.cluster.readState(target, redisAction), { maxmemory: 128 * 1024 * 1024 }, redisAction)).toBe(true);
+        // Someone changed it since the plan: refused, nothing written.
+        const stale = await settled(h.cluster.apply(act(target, redisAction, { maxmemory: 64 * 1024 * 1024 }, { maxmemory: 256 * 1024 * 1024 }), redisAction, 'contract-redis-stale'));
+        expect(stale.ok).toBe(false);
+        expect(found(await h.cluster.readState(target, redisAction)).maxmemory).toBe(128 * 1024 * 1024);
+        expect((await settled(h.cluster.restore(target, redisAction, out.ok ? out.snapshot : {}, 'contract-redis'))).ok).toBe(true);
+        expect(stateShows(await h.cluster.readState(target, redisAction), { maxmemory: 64 * 1024 * 1024 }, redisAction)).toBe(true);
+      } finally {
+        if (direct && original !== null) await direct.set(original);
+        await direct?.close();
+      }
+    });
+
     const hpaAction = action({ type: 'hpa', bound: 'min', ceiling: 10 });
     test('hpa: read → apply → shows after → restore → shows before; a stale HPA is refused', async () => {
       const target = await seedScalable('Deployment', 2);
@@ -275,4 +304,23 @@ export function runClusterContract(name: string, makeHarness: () => Promise<Clus
       expect(await settled(h.cluster.apply(act(target, undo, {}, {}), undo, 'contract-undo-1'))).toMatchObject({ ok: false, reason: 'refused' });
     });
   });
+}
+
+/** The real Redis at 127.0.0.1:6379 (what .ci/run starts), for the contract's redis case. */
+export async function localRedis(): Promise<{ get(): Promise<number>; set(bytes: number): Promise<void>; close(): Promise<void> }> {
+  const { Redis } = await import('ioredis');
+  const c = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+  await c.connect();
+  return {
+    async get() {
+      const r = (await c.config('GET', 'maxmemory')) as string[];
+      return Number(r[1]);
+    },
+    async set(bytes) {
+      await c.config('SET', 'maxmemory', String(bytes));
+    },
+    async close() {
+      await c.quit();
+    },
+  };
 }

@@ -164,6 +164,8 @@ describe('sandbox workload metrics', () => {
   });
 
   test('a harmful fault over HTTP: consumers beyond the pool limit make the API answer 500', async () => {
+    // The seed healthy first (its pods Ready after readyDelayMs, later on a loaded machine).
+    await waitFor('the seed serving without errors', () => Promise.resolve(api.workload.snapshot().api.errorRatio === 0), 10_000, 20);
     let res = await post(api, '/sandbox/workload/faults', { dbPoolExhaustedAbove: { replicas: 2, deployment: 'ci-failure-agent-consumer' } });
     expect(await res.json()).toEqual({ faults: { dbPoolExhaustedAbove: { replicas: 2, deployment: 'ci-failure-agent-consumer' } } });
     expect(api.workload.snapshot().api.errorRatio).toBe(0);
