@@ -207,7 +207,7 @@ export function runClusterContract(name: string, makeHarness: () => Promise<Clus
 
     // The redis kind against the real Redis (127.0.0.1:6379, as .ci/run starts it), through a literal
     // address; the target Deployment carries the locks and Events. Its maxmemory is put back after.
-    const redisAction = action({ type: 'redis', address: 'redis://127.0.0.1:6379', factor: 2, cap: '1gb' });
+    const redisAction = action({ type: 'redis', address: 'redis://127.0.0.1:6379', factor: 2, cap: '1Gi' });
     test('redis against the real Redis: read → apply → shows after → restore → shows before; a stale read is refused', async () => {
       if (!h.redis) return; // the harness has no Redis: nothing to check
       const target = await seedScalable('Deployment', 1);

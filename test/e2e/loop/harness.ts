@@ -78,8 +78,8 @@ async function controlPlaneCluster(workload: WorkloadOptions | undefined): Promi
   const cp = await startControlPlane();
   try {
     const mirror = await startWorkloadMirror(cp.admin, workload ? { workload } : {});
-    // A scenario starts from the seed running: every Deployment's pods Ready (kwok takes 1–6 s a
-    // pod, the sandbox a fixed delay), as a real cluster is before the load arrives.
+    // A scenario starts from the seed running: every Deployment's pods and the database's instances
+    // Ready (kwok takes 1–6 s a pod, the sandbox a fixed delay), as a real cluster is before the load arrives.
     await waitFor(
       'the seed Ready on the control plane',
       () =>
@@ -87,7 +87,11 @@ async function controlPlaneCluster(workload: WorkloadOptions | undefined): Promi
           ['ci-failure-agent', 'ci-failure-agent-consumer', 'ci-failure-agent-redis'].every((name) => {
             const d = mirror.get('apps/v1', 'Deployment', 'ci', name) as { spec?: { replicas?: number }; status?: { readyReplicas?: number } } | undefined;
             return d !== undefined && (d.status?.readyReplicas ?? 0) === (d.spec?.replicas ?? -1);
-          }),
+          }) &&
+            // and the database's instances (a missing one raises the API's latency in the model)
+            ((db) => db !== undefined && (db.status?.readyInstances ?? 0) === (db.spec?.instances ?? -1))(
+              mirror.get('postgresql.cnpg.io/v1', 'Cluster', 'ci', 'ci-failure-agent-db') as { spec?: { instances?: number }; status?: { readyInstances?: number } } | undefined,
+            ),
         ),
       90_000,
       250,
