@@ -17,13 +17,13 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { startCnpgStandIn } from './cnpg-stand-in.js';
+import { freePort, waitFor } from '../helpers/binaries.js';
 import { component, componentPath, componentVersion, type ComponentName } from '../helpers/components.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -83,35 +83,11 @@ export function missingComponents(): ComponentName[] {
   return CONTROL_PLANE_COMPONENTS.filter((c) => component(c) === null);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => res(port));
-    });
-    s.once('error', rej);
+/** waitFor, with the components' logs in the error: a control plane that does not come up says why. */
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>, logs: () => string): Promise<void> {
+  await waitFor(`control plane: ${what}`, check, timeoutMs, 200).catch((err: Error) => {
+    throw new Error(`${err.message}\n${logs().slice(-4000)}`);
   });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>, logs: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`control plane: timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${logs().slice(-4000)}`);
-    }
-    await sleep(200);
-  }
 }
 
 /** Multi-document YAML → objects (documents that are empty or not objects are dropped). */
