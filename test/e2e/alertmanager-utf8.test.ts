@@ -1,6 +1,6 @@
 /**
  * Real Alertmanagers deliver to the running service (an HTTP listener on 127.0.0.1; alerts pushed
- * to Alertmanager's API v2, as Prometheus pushes them): a current Alertmanager (0.35, built from its
+ * to Alertmanager's API v2, as Prometheus pushes them): a current Alertmanager (the version test/cluster/alertmanager/go.mod pins, built from its
  * Go module) carries a UTF-8 label name (`service.name`) through to the service, which stores it
  * and matches it with a rule; Debian's 0.25 refuses such a name at its own API (so it never
  * reaches the service) and delivers the mixin-shaped alerts with classic names, which the
