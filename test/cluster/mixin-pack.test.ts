@@ -5,21 +5,16 @@
  * the real ownerReferences (pod → ReplicaSet → Deployment) the real controllers wrote.
  */
 import { jest } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api } from '@kubernetes/client-node';
-import { freePort, waitFor } from '../helpers/binaries.js';
+import { waitFor } from '../helpers/binaries.js';
 import { describeWithComponents } from '../helpers/components.js';
 import { REPO_ROOT } from '../helpers/fixtures.js';
 import { mixinLabels, webhookBody } from '../helpers/mixin-alerts.js';
-import { startCli, type CliProcess } from '../helpers/process.js';
 import { CONTROL_PLANE_COMPONENTS, startControlPlane, type ControlPlane } from './control-plane.js';
+import { startServiceOn, type ServiceOnControlPlane } from './service-process.js';
 
 jest.setTimeout(180_000);
-
-const WEBHOOK = 'cp-mixin-webhook-token-0123456789';
-const ADMIN = 'cp-mixin-admin-token-0123456789ab';
 
 interface Remediation {
   rule: string | null;
@@ -29,19 +24,13 @@ interface Remediation {
 
 describeWithComponents(CONTROL_PLANE_COMPONENTS, 'the kubernetes-mixin pack on a real control plane', () => {
   let cp: ControlPlane;
-  let svc: CliProcess;
-  let url: string;
-  let dir: string;
+  let svc: ServiceOnControlPlane;
 
-  const post = async (body: string) => {
-    const res = await fetch(`${url}/api/v1/alerts`, { method: 'POST', headers: { Authorization: `Bearer ${WEBHOOK}`, 'Content-Type': 'application/json' }, body });
-    expect(res.status).toBe(202);
-  };
+  const post = async (body: string) => expect(await svc.post(body)).toBe(202);
   const decided = async (rule: string): Promise<Remediation> => {
     let found: Remediation | undefined;
     await waitFor(`a decision of ${rule}`, async () => {
-      const res = await fetch(`${url}/api/v1/remediations?limit=100`, { headers: { Authorization: `Bearer ${ADMIN}` } });
-      found = ((await res.json()) as { items: Remediation[] }).items.find((r) => r.rule === rule && r.phase !== 'planned' && r.phase !== 'applying');
+      found = (await svc.admin<{ items: Remediation[] }>('/api/v1/remediations?limit=100')).items.find((r) => r.rule === rule && r.phase !== 'planned' && r.phase !== 'applying');
       return found !== undefined;
     }, 60_000, 250);
     return found!;
@@ -49,32 +38,12 @@ describeWithComponents(CONTROL_PLANE_COMPONENTS, 'the kubernetes-mixin pack on a
 
   beforeAll(async () => {
     cp = await startControlPlane();
-    dir = mkdtempSync(join(tmpdir(), 'autoremediator-cp-mixin-'));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    svc = startCli(['serve'], {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      WEBHOOK_TOKEN: WEBHOOK,
-      ADMIN_TOKEN: ADMIN,
-      RULES_DIR: join(REPO_ROOT, 'rules', 'kubernetes-mixin'),
-      DATABASE_URL: `sqlite:${join(dir, 'service.db')}`,
-      ALLOWED_NAMESPACES: 'ci',
-      DRY_RUN: 'false',
-      KUBECONFIG: cp.kubeconfig,
-      READINESS_POLL_MS: '200',
-      LOG_LEVEL: 'warn',
-    });
-    await waitFor('the service /readyz', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
-    const apps = cp.admin.makeApiClient(AppsV1Api);
-    await waitFor('ci-failure-agent 3/3 Ready', async () => (await apps.readNamespacedDeployment({ namespace: 'ci', name: 'ci-failure-agent' })).status?.readyReplicas === 3, 90_000, 500);
+    svc = await startServiceOn(cp, () => join(REPO_ROOT, 'rules', 'kubernetes-mixin'));
   });
 
   afterAll(async () => {
-    svc?.kill('SIGTERM');
-    await svc?.exited;
+    await svc?.stop();
     await cp?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('KubeHpaMaxedOut names the HPA: its maxReplicas is raised on the real HPA, and the decision says how the target was found', async () => {

@@ -10,21 +10,17 @@
  *   instead of hanging or retrying.
  */
 import { jest } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { freePort, waitFor } from '../helpers/binaries.js';
+import { waitFor } from '../helpers/binaries.js';
 import { describeWithComponents } from '../helpers/components.js';
 import { fixture, REPO_ROOT } from '../helpers/fixtures.js';
-import { startCli, type CliProcess } from '../helpers/process.js';
 import { fastRuleTable } from '../../src/sandbox/workload/fast-rules.js';
 import { CONTROL_PLANE_COMPONENTS, startControlPlane, type ControlPlane } from './control-plane.js';
+import { startServiceOn, type ServiceOnControlPlane } from './service-process.js';
 
 jest.setTimeout(240_000);
-
-const WEBHOOK = 'cp-webhook-token-0123456789abcdef';
-const ADMIN = 'cp-admin-token-0123456789abcdefgh';
 
 interface Remediation {
   id: string;
@@ -37,20 +33,10 @@ interface Remediation {
 
 describeWithComponents(CONTROL_PLANE_COMPONENTS, 'the service on a real control plane, as its ServiceAccount', () => {
   let cp: ControlPlane;
-  let svc: CliProcess;
-  let url: string;
-  let dir: string;
+  let svc: ServiceOnControlPlane;
 
-  const api = async <T,>(path: string, init: RequestInit = {}): Promise<T> => {
-    const res = await fetch(`${url}${path}`, { ...init, headers: { Authorization: `Bearer ${ADMIN}`, ...(init.headers as Record<string, string>) } });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  const post = async (body: Buffer | string) => {
-    const res = await fetch(`${url}/api/v1/alerts`, { method: 'POST', headers: { Authorization: `Bearer ${WEBHOOK}`, 'Content-Type': 'application/json' }, body });
-    expect(res.status).toBe(202);
-  };
-  const remediations = async () => (await api<{ items: Remediation[] }>('/api/v1/remediations?limit=200')).items;
+  const post = async (body: Buffer | string) => expect(await svc.post(body)).toBe(202);
+  const remediations = async () => (await svc.admin<{ items: Remediation[] }>('/api/v1/remediations?limit=200')).items;
   const terminal = (r: Remediation) => ['succeeded', 'rolled_back', 'failed', 'skipped'].includes(r.phase);
   const waitForRun = async (rule: string, timeoutMs = 120_000): Promise<Remediation> => {
     let found: Remediation | undefined;
@@ -63,35 +49,17 @@ describeWithComponents(CONTROL_PLANE_COMPONENTS, 'the service on a real control 
 
   beforeAll(async () => {
     cp = await startControlPlane();
-    dir = mkdtempSync(join(tmpdir(), 'autoremediator-cp-service-'));
-    mkdirSync(join(dir, 'rules'));
-    writeFileSync(join(dir, 'rules', 'ci-failure-agent.yaml'), fastRuleTable(readFileSync(join(REPO_ROOT, 'rules', 'ci-failure-agent.yaml'), 'utf8')));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    svc = startCli(['serve'], {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      WEBHOOK_TOKEN: WEBHOOK,
-      ADMIN_TOKEN: ADMIN,
-      RULES_DIR: join(dir, 'rules'),
-      DATABASE_URL: `sqlite:${join(dir, 'service.db')}`,
-      ALLOWED_NAMESPACES: 'ci',
-      DRY_RUN: 'false',
-      KUBECONFIG: cp.kubeconfig,
-      READINESS_POLL_MS: '200',
-      LOG_LEVEL: 'warn',
+    // The shipped rules with every time shortened (fastRuleTable), written into the service's folder.
+    svc = await startServiceOn(cp, (dir) => {
+      mkdirSync(join(dir, 'rules'));
+      writeFileSync(join(dir, 'rules', 'ci-failure-agent.yaml'), fastRuleTable(readFileSync(join(REPO_ROOT, 'rules', 'ci-failure-agent.yaml'), 'utf8')));
+      return join(dir, 'rules');
     });
-    await waitFor('the service /readyz', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
-    // The seed's Deployment is at its HPA floor (3 Ready) before anything happens.
-    const apps = cp.admin.makeApiClient(AppsV1Api);
-    await waitFor('ci-failure-agent 3/3 Ready', async () => (await apps.readNamespacedDeployment({ namespace: 'ci', name: 'ci-failure-agent' })).status?.readyReplicas === 3, 90_000, 500);
   });
 
   afterAll(async () => {
-    svc?.kill('SIGTERM');
-    await svc?.exited;
+    await svc?.stop();
     await cp?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('HighPodCPU: HPA floor raised, the real HPA controller scales, kwok pods Ready, run succeeded; Event and annotation on the Deployment', async () => {
