@@ -14,6 +14,10 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
  *
  * sandbox depends on platform only, and only commands use it. An upward import, or one
  * that skips into a folder not listed, is a lint error naming the rule it breaks.
+ *
+ * An action kind's folder holds both its halves: the pure one (actions/<kind>/plan.ts, with the
+ * interface actions/plan-kind.ts) sits beside the planner, the I/O one (index.ts) above kube.
+ * PURE_ACTIONS keeps the pure files pure; planner and validation reach into actions/ only there.
  */
 const LAYERS = {
   platform: [],
@@ -35,6 +39,12 @@ const LAYERS = {
   sandbox: ['platform'],
 };
 const ALL = [...Object.keys(LAYERS), 'commands'];
+/** The files of actions/ a folder below it may import: the pure half's interface (kinds are handed in, never imported). */
+const PURE_ACTIONS_ENTRY = { planner: 'actions/plan-kind.js', validation: 'actions/plan-kind.js' };
+/** What the pure half of a kind may import: as the planner, plus the planner's pure helpers and other kinds' pure halves. */
+const PURE_ACTIONS_ALLOWED = ['platform', 'domain', 'rule-table', 'planner'];
+/** Packages that do I/O: never in a pure file. */
+const IO_PACKAGES = '^(@kubernetes/|ioredis$|pg$|better-sqlite3$|axios$|express$|node:(fs|net|http|https|child_process|dgram|dns)(/|$))';
 const TOP = ['app', 'main', 'cli']; // files src/app.ts, src/main.ts, src/cli.ts
 
 /**
@@ -43,11 +53,45 @@ const TOP = ['app', 'main', 'cli']; // files src/app.ts, src/main.ts, src/cli.ts
  */
 function layerRules(folder, allowed) {
   const forbidden = [...ALL, ...TOP].filter((f) => f !== folder && !allowed.includes(f));
-  const message = `src/${folder} may import only ${allowed.length ? allowed.join(', ') : 'nothing of ours'} (one-way dependencies: see eslint.config.js LAYERS).`;
+  const entry = PURE_ACTIONS_ENTRY[folder];
+  const except = entry ? `(?!${entry.replace(/[./]/g, (c) => `\\${c}`)}$)` : '';
+  const message = `src/${folder} may import only ${allowed.length ? allowed.join(', ') : 'nothing of ours'}${entry ? ` (and src/${entry.replace(/\.js$/, '.ts')})` : ''} (one-way dependencies: see eslint.config.js LAYERS).`;
   return [1, 2, 3].map((depth) => ({
     files: [`src/${folder}/${'*/'.repeat(depth - 1)}*.ts`],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: `^(\\.\\./){${depth}}(${forbidden.join('|')})(/|\\.js$)`, message }] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: `^(\\.\\./){${depth}}${except}(${forbidden.join('|')})(/|\\.js$)`, message }] }] },
   }));
+}
+
+/**
+ * The pure half of the action kinds (actions/plan-kind.ts, actions/<kind>/plan.ts): no I/O, so
+ * that the planner, handed the kinds, stays pure. Within actions/ it may import only pure files.
+ */
+function pureActionRules() {
+  const forbidden = [...ALL, ...TOP].filter((f) => f !== 'actions' && !PURE_ACTIONS_ALLOWED.includes(f));
+  const message = `the pure half of an action kind (actions/plan-kind.ts, actions/<kind>/plan.ts) may import only ${PURE_ACTIONS_ALLOWED.join(', ')} and other pure halves, no I/O (see eslint.config.js PURE_ACTIONS).`;
+  const io = { regex: IO_PACKAGES, message };
+  return [
+    {
+      files: ['src/actions/plan-kind.ts'],
+      rules: { 'no-restricted-imports': ['error', { patterns: [io, { regex: `^\\./`, message }, { regex: `^\\.\\./(${forbidden.join('|')})(/|\\.js$)`, message }] }] },
+    },
+    {
+      files: ['src/actions/*/plan.ts'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              io,
+              { regex: `^\\./(?![\\w-]*plan\\.js$)`, message },
+              { regex: `^\\.\\./(?!\\.\\./)(?!plan-kind\\.js$)(?![\\w-]+/plan\\.js$)`, message },
+              { regex: `^\\.\\./\\.\\./(${forbidden.join('|')})(/|\\.js$)`, message },
+            ],
+          },
+        ],
+      },
+    },
+  ];
 }
 
 /** The dependency rules alone (no type information needed), for test/unit/lint/layers.test.ts. */
@@ -63,6 +107,7 @@ export const layerConfigs = [
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   ...Object.entries(LAYERS).flatMap(([folder, allowed]) => layerRules(folder, allowed)),
+  ...pureActionRules(),
   {
     files: ['src/app.ts'],
     rules: {

@@ -2,6 +2,7 @@
  * The composition root: builds every adapter and wires them. `createApp(deps)`
  * lets tests hand in a store, a cluster, a clock or a validator of their own.
  */
+import { ACTION_KINDS } from './actions/registry.js';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Config } from './config/config.js';
@@ -84,6 +85,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const validator =
     deps.validator ??
     new ClusterValidator({
+      kinds: ACTION_KINDS,
       readObject: (t) => deps.cluster.readObject(t),
       metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl, undefined, config.prometheusClient) : null,
       clock,

@@ -1,14 +1,15 @@
 /**
- * One folder per action kind (actions/<kind>/): read the state a decision needs, apply the
- * change with a precondition, and restore the snapshot taken before it. Modules throw
- * (KubeError, Refused); the KubeCluster turns that into a classified outcome.
+ * One folder per action kind (actions/<kind>/): its I/O half reads the state a decision needs,
+ * applies the change with a precondition, and restores the snapshot taken before it. Modules
+ * throw (KubeError, Refused); the KubeCluster turns that into a classified outcome.
  */
-import type { TargetState } from '../domain/cluster.js';
+import type { TargetFields, TargetState } from '../domain/cluster.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { Clock } from '../platform/clock.js';
 import type { ActionSpec } from '../rule-table/schema.js';
+import type { AnyAction, KindPlan } from './plan-kind.js';
 import type { RedisConnector } from './redis-connector.js';
 
 export interface ActionContext {
@@ -17,29 +18,34 @@ export interface ActionContext {
   clock: Clock;
 }
 
-export interface Applied {
+export interface Applied<Snap = Record<string, unknown>> {
   /** One sentence: what changed. */
   detail: string;
   /** What restore needs to put things back. */
-  snapshot: Record<string, unknown>;
+  snapshot: Snap;
   applied: Record<string, unknown>;
   /** uid of the target object, for the Event. */
   uid?: string;
 }
 
 /**
- * The I/O half of one action kind (its folder, actions/<kind>/), registered in
- * actions/registry.ts. Its pure half (plan, plan restore, "does the state show it") is in
- * planner/ (changes.ts, restore.ts) and remediation/resume.ts, keyed by the same type.
+ * One action kind, its folder actions/<kind>/: the pure half (plan.ts: plan, plan restore, "does
+ * the state show it", its snapshot, what the rollout wait waits for) and the I/O half (index.ts:
+ * read, apply, restore, the reasons of its Events), registered by one line in actions/registry.ts.
+ * `S`: the state its read gives and its plan reads; `Snap`: the snapshot its apply takes.
  */
-export interface ActionKind<A extends ActionSpec = ActionSpec> {
+export interface ActionKind<A extends AnyAction = ActionSpec, S = TargetFields, Snap = Record<string, unknown>> extends KindPlan<A, S, Snap> {
   /** Reasons of the Event recorded on the target: a change up (or a plain apply), a step down (restore). */
   events: { up: string; down: string };
-  read(ctx: ActionContext, target: TargetRef, action: A): Promise<TargetState>;
+  read(ctx: ActionContext, target: TargetRef, action: A): Promise<TargetState<S>>;
   /** `read`: the planner's read of the target when the write follows it at once (see ClusterPort.apply). */
-  apply(ctx: ActionContext, decision: ActDecision, action: A, read?: TargetState): Promise<Applied>;
-  restore(ctx: ActionContext, target: TargetRef, action: A, snapshot: Record<string, unknown>): Promise<{ detail: string }>;
+  apply(ctx: ActionContext, decision: ActDecision, action: A, read?: TargetState<S>): Promise<Applied<Snap>>;
+  /** `snapshot`: what apply returned, checked by the kind's snapshot(). */
+  restore(ctx: ActionContext, target: TargetRef, action: A, snapshot: Snap): Promise<{ detail: string }>;
 }
+
+/** Any kind: a registry holds these (ActionKind's methods take their input bivariantly). */
+export type AnyKind = ActionKind<AnyAction, unknown, unknown>;
 
 /** Our own guard said no (the world changed since the plan, a paused Deployment …): terminal. */
 export class Refused extends Error {

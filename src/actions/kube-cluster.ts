@@ -4,7 +4,7 @@
  * target and annotates it with the remediation id.
  */
 import { PatchStrategy } from '@kubernetes/client-node';
-import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
+import type { ApplyOutcome, TargetFields, TargetState } from '../domain/cluster.js';
 import type { ClusterPort } from './port.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
@@ -14,8 +14,9 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import { Refused, type ActionContext } from './kind.js';
+import type { AnyAction } from './plan-kind.js';
 import type { RedisConnector } from './redis-connector.js';
-import { kindOf } from './registry.js';
+import { ACTION_KINDS, kindOf, type KindRegistry } from './registry.js';
 
 export const LAST_REMEDIATION_ANNOTATION = 'autoremediator.io/last-remediation';
 export const LAST_REMEDIATION_AT_ANNOTATION = 'autoremediator.io/last-remediation-at';
@@ -28,13 +29,22 @@ function failure(err: unknown): Extract<ApplyOutcome, { ok: false }> {
 }
 
 /** A step down (restore) says so: the reason names the direction of the change. */
-function eventReason(action: ActionSpec, decision: ActDecision): string {
+function eventReason(events: { up: string; down: string }, decision: ActDecision): string {
   const down = Object.entries(decision.after).some(([k, v]) => typeof v === 'number' && typeof decision.before[k] === 'number' && v < (decision.before[k]));
-  const events = kindOf(action).events;
   return down ? events.down : events.up;
 }
 
-export class KubeCluster implements ClusterPort {
+/** The kind's check of a stored snapshot; one that is not the kind's is refused (terminal), naming the field. */
+function checked<Snap>(parse: (raw: Record<string, unknown>) => Snap, raw: Record<string, unknown>): Snap {
+  try {
+    return parse(raw);
+  } catch (err) {
+    throw new Refused(`the recorded snapshot cannot be restored: ${(err as Error).message}`);
+  }
+}
+
+/** `A`, `S`: the actions of the registry's kinds and the state their reads give (the built-in ones by default). */
+export class KubeCluster<A extends AnyAction = ActionSpec, S = TargetFields> implements ClusterPort<A, S> {
   private readonly ctx: ActionContext;
 
   constructor(
@@ -42,13 +52,14 @@ export class KubeCluster implements ClusterPort {
     redis: RedisConnector,
     clock: Clock,
     private readonly logger: Logger,
+    private readonly kinds: KindRegistry = ACTION_KINDS,
   ) {
     this.ctx = { kube, redis, clock };
   }
 
-  async readState(target: TargetRef, action: ActionSpec): Promise<TargetState> {
+  async readState(target: TargetRef, action: A): Promise<TargetState<S>> {
     try {
-      return await kindOf(action).read(this.ctx, target, action);
+      return await kindOf<A, S>(action, this.kinds).read(this.ctx, target, action);
     } catch (err) {
       const f = failure(err);
       if (f.reason === 'not-found') return { found: false, detail: f.detail };
@@ -60,19 +71,21 @@ export class KubeCluster implements ClusterPort {
     return (await this.ctx.kube.getObject(target)) as unknown as Record<string, unknown>;
   }
 
-  async apply(decision: ActDecision, action: ActionSpec, remediationId: string, read?: TargetState): Promise<ApplyOutcome> {
+  async apply(decision: ActDecision, action: A, remediationId: string, read?: TargetState<S>): Promise<ApplyOutcome> {
     try {
-      const applied = await kindOf(action).apply(this.ctx, decision, action, read);
-      await this.record(decision.target, applied.uid, eventReason(action, decision), `${decision.explanation} [remediation ${remediationId}]`, 'Normal', remediationId);
+      const kind = kindOf<A, S>(action, this.kinds);
+      const applied = await kind.apply(this.ctx, decision, action, read);
+      await this.record(decision.target, applied.uid, eventReason(kind.events, decision), `${decision.explanation} [remediation ${remediationId}]`, 'Normal', remediationId);
       return { ok: true, detail: applied.detail, snapshot: applied.snapshot, applied: applied.applied };
     } catch (err) {
       return failure(err);
     }
   }
 
-  async restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome> {
+  async restore(target: TargetRef, action: A, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome> {
     try {
-      const r = await kindOf(action).restore(this.ctx, target, action, snapshot);
+      const kind = kindOf<A, S>(action, this.kinds);
+      const r = await kind.restore(this.ctx, target, action, checked((raw) => kind.snapshot(raw), snapshot));
       await this.record(target, undefined, 'AutoremediatorRolledBack', `${r.detail} [remediation ${remediationId}]`, 'Warning', remediationId);
       return { ok: true, detail: r.detail, snapshot, applied: snapshot };
     } catch (err) {

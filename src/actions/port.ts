@@ -1,15 +1,17 @@
-import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
+import type { ApplyOutcome, TargetFields, TargetState } from '../domain/cluster.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
 import type { ActionSpec } from '../rule-table/schema.js';
+import type { AnyAction } from './plan-kind.js';
 
 /**
  * The port through which decisions read and change the world. Declared beside its
  * implementation, KubeCluster (this folder); test/contract/cluster.contract.ts is what every
- * implementation must meet.
+ * implementation must meet. `A`, `S`: the actions it carries out and the state its reads give
+ * (the built-in kinds by default; a test registers one more kind through KubeCluster's registry).
  */
-export interface ClusterPort {
-  readState(target: TargetRef, action: ActionSpec): Promise<TargetState>;
+export interface ClusterPort<A extends AnyAction = ActionSpec, S = TargetFields> {
+  readState(target: TargetRef, action: A): Promise<TargetState<S>>;
   /** The target object as the API returns it (for rollout readiness); rejects when it cannot be read. */
   readObject(target: TargetRef): Promise<Record<string, unknown>>;
   /**
@@ -17,7 +19,7 @@ export interface ClusterPort {
    * planner's read of the target, when the write follows it at once: a kind may write against
    * it instead of reading again (the precondition turns any change since into a conflict).
    */
-  apply(decision: ActDecision, action: ActionSpec, remediationId: string, read?: TargetState): Promise<ApplyOutcome>;
+  apply(decision: ActDecision, action: A, remediationId: string, read?: TargetState<S>): Promise<ApplyOutcome>;
   /** Put the target back to the snapshot taken by apply; never throws. */
-  restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
+  restore(target: TargetRef, action: A, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
 }

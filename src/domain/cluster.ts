@@ -13,21 +13,25 @@ export interface ContainerResources {
   limits: Record<string, string>;
 }
 
-/** What the cluster says about a target, read just before deciding. */
-export type TargetState =
-  | { found: false; detail: string }
-  | {
-      found: true;
-      /** spec.replicas through the scale subresource, when the kind has one. */
-      replicas: number | null;
-      /** The HPA whose scaleTargetRef is this target, if any. */
-      hpa: HpaState | null;
-      containers: ContainerResources[];
-      /** Redis `maxmemory` in bytes, for the redis action. */
-      maxmemory: number | null;
-      paused: boolean;
-      resourceVersion: string | null;
-    };
+/**
+ * What the cluster says about a target for the built-in kinds, read just before deciding. Each
+ * kind reads its part (actions/<kind>/plan.ts names it: scale and hpa the replicas and the HPA,
+ * the workload kinds the containers and `paused`, redis `maxmemory`).
+ */
+export interface TargetFields {
+  /** spec.replicas through the scale subresource, when the kind has one. */
+  replicas: number | null;
+  /** The HPA whose scaleTargetRef is this target, if any. */
+  hpa: HpaState | null;
+  containers: ContainerResources[];
+  /** Redis `maxmemory` in bytes, for the redis action. */
+  maxmemory: number | null;
+  paused: boolean;
+  resourceVersion: string | null;
+}
+
+/** What the cluster says about a target, read just before deciding: not found (why), or found with the kind's fields `S`. */
+export type TargetState<S = TargetFields> = { found: false; detail: string } | ({ found: true } & S);
 
 /** Outcome of applying or restoring, classified where it happened (STYLE habit 5). */
 export type ApplyOutcome =

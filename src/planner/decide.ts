@@ -14,6 +14,7 @@ import type { ActionRecord } from '../domain/history.js';
 import { formatDuration } from '../platform/duration.js';
 import { planChange, type ChangePlan } from './changes.js';
 import { holdVerdict, type Controls } from '../control/hold.js';
+import type { KindPlans } from '../actions/plan-kind.js';
 
 export interface Budget {
   /** At most this many actions … */
@@ -53,6 +54,8 @@ export interface PlanInput {
   settings: PlannerSettings;
   /** Pauses and freeze windows (src/control); absent: none. */
   controls?: Controls;
+  /** The pure halves of the action kinds (actions/registry.ts ACTION_KINDS): the kind plans the change. Not needed by precheck(). */
+  kinds: KindPlans;
 }
 
 /** How far back the history must reach for one decision. */
@@ -66,7 +69,7 @@ export function namespaceAllowed(namespace: string, allowed: PlannerSettings['al
 }
 
 /** Everything decide needs except the target's live state. */
-export type PrecheckInput = Omit<PlanInput, 'state' | 'stateError' | 'actionsInWindow'>;
+export type PrecheckInput = Omit<PlanInput, 'state' | 'stateError' | 'actionsInWindow' | 'kinds'>;
 
 /** What the store counts for the budgets of one decision (Store.countActions). */
 export interface ActionCountQuery {
@@ -189,7 +192,7 @@ export function decideAfterPrecheck(input: PlanInput): Decision {
   const history = effectiveHistory(input);
 
   const targetHistory = history.filter((h) => h.targetKey === key);
-  const change = planChange({ action, target, state, targetHistory, now });
+  const change = planChange({ action, target, state, targetHistory, now }, input.kinds);
   if (change.outcome === 'skip') return skip(change.reason, change.explanation, change.facts, change.would);
 
   const nsBudget = settings.budgets.namespace;

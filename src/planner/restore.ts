@@ -12,79 +12,23 @@ import type { Rule } from '../rule-table/rule.js';
 import { formatDuration } from '../platform/duration.js';
 import type { PlannerSettings } from './decide.js';
 import { targetKey, type TargetRef } from '../domain/target.js';
-import type { ActionSpec, RestoreSpec } from '../rule-table/schema.js';
+import type { ActionSpec } from '../rule-table/schema.js';
 import type { ActionRecord } from '../domain/history.js';
-import { changeEvents } from './changes.js';
-import { formatBytes } from './quantity.js';
-import { stepDown } from './step-policy.js';
+import { planOf, type AnyAction, type Found, type KindPlans, type RestoreInput, type RestorePlan } from '../actions/plan-kind.js';
 import { holdVerdict, type Controls } from '../control/hold.js';
 
-export type RestorePlan =
-  | { kind: 'step'; before: StateFields; after: StateFields; summary: string }
-  | { kind: 'done'; detail: string }
-  | { kind: 'wait'; detail: string };
+export type { RestoreInput, RestorePlan };
 
-export interface RestoreInput {
-  action: ActionSpec;
-  target: TargetRef;
-  restore: RestoreSpec;
-  /** The snapshot taken before the first action of this episode: the floor. */
-  snapshot: Record<string, unknown>;
-  state: Extract<TargetState, { found: true }>;
-  targetHistory: readonly ActionRecord[];
-  now: Date;
-}
-
-export function planRestore(input: RestoreInput): RestorePlan {
-  const { action, target, restore, snapshot, state, targetHistory, now } = input;
-  const key = targetKey(target);
-  const step = (field: string, current: number, floor: number): number =>
-    stepDown({ current, desired: floor, floor, policies: restore.policies, selectPolicy: restore.selectPolicy, events: changeEvents(targetHistory, field), now });
-
-  switch (action.type) {
-    case 'scale': {
-      const current = state.replicas;
-      const floor = Number(snapshot.replicas);
-      if (current === null || !Number.isFinite(floor)) return { kind: 'done', detail: `${key}: nothing to restore` };
-      if (current <= floor) return { kind: 'done', detail: `${key} is back at ${current} replicas (snapshot ${floor})` };
-      const next = step('replicas', current, floor);
-      if (next >= current) return { kind: 'wait', detail: `the restore policies allow no step down of ${key} in this period` };
-      return { kind: 'step', before: { replicas: current }, after: { replicas: next }, summary: `scale ${key} back from ${current} to ${next} replicas (toward ${floor})` };
-    }
-    case 'hpa': {
-      const hpa = state.hpa;
-      if (!hpa) return { kind: 'done', detail: `${key} has no HPA any more` };
-      const floorMin = Number(snapshot.minReplicas);
-      const floorMax = Number(snapshot.maxReplicas);
-      const min = hpa.minReplicas > floorMin ? step('minReplicas', hpa.minReplicas, floorMin) : hpa.minReplicas;
-      const max = hpa.maxReplicas > floorMax ? Math.max(min, step('maxReplicas', hpa.maxReplicas, floorMax)) : hpa.maxReplicas;
-      if (hpa.minReplicas <= floorMin && hpa.maxReplicas <= floorMax) return { kind: 'done', detail: `HPA ${hpa.name} of ${key} is back at ${hpa.minReplicas}..${hpa.maxReplicas}` };
-      if (min === hpa.minReplicas && max === hpa.maxReplicas) return { kind: 'wait', detail: `the restore policies allow no step down of HPA ${hpa.name} in this period` };
-      return {
-        kind: 'step',
-        before: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas },
-        after: { minReplicas: min, maxReplicas: max },
-        summary: `lower HPA ${hpa.name} of ${key} from ${hpa.minReplicas}..${hpa.maxReplicas} to ${min}..${max} (toward ${floorMin}..${floorMax})`,
-      };
-    }
-    case 'resources': {
-      const c = state.containers.find((x) => x.name === action.container);
-      if (!c) return { kind: 'done', detail: `container ${action.container} is gone from ${key}` };
-      const res = action.resource;
-      const before: StateFields = { [`requests.${res}`]: c.requests[res] ?? null, [`limits.${res}`]: c.limits[res] ?? null };
-      const after: StateFields = { [`requests.${res}`]: (snapshot.requests as string | null) ?? null, [`limits.${res}`]: (snapshot.limits as string | null) ?? null };
-      if (before[`requests.${res}`] === after[`requests.${res}`] && before[`limits.${res}`] === after[`limits.${res}`]) return { kind: 'done', detail: `${res} of ${key}/${action.container} is back at the snapshot` };
-      return { kind: 'step', before, after, summary: `set ${res} of container ${action.container} in ${key} back to requests ${String(after[`requests.${res}`])}, limits ${String(after[`limits.${res}`])}` };
-    }
-    case 'redis': {
-      const floor = Number(snapshot.maxmemory);
-      if (state.maxmemory === null || state.maxmemory <= floor) return { kind: 'done', detail: `Redis maxmemory for ${key} is back at or below ${formatBytes(floor)}` };
-      return { kind: 'step', before: { maxmemory: state.maxmemory }, after: { maxmemory: floor }, summary: `lower Redis maxmemory for ${key} from ${formatBytes(state.maxmemory)} back to ${formatBytes(floor)}` };
-    }
-    case 'restart':
-    case 'undo':
-      return { kind: 'done', detail: `a ${action.type} is not restored after resolve` };
+/** The restore plan of the action's kind (from `kinds`): a snapshot that is not the kind's ends the episode, saying why. */
+export function planRestore<A extends AnyAction = ActionSpec, S = Found>(input: RestoreInput<A, S, Record<string, unknown>>, kinds: KindPlans): RestorePlan {
+  const kind = planOf<A, S>(kinds, input.action);
+  let snapshot: unknown;
+  try {
+    snapshot = kind.snapshot(input.snapshot);
+  } catch (err) {
+    return { kind: 'done', detail: `${targetKey(input.target)}: nothing to restore (${(err as Error).message})` };
   }
+  return kind.planRestore({ ...input, snapshot });
 }
 
 /** The alert behind a raise, as restore judges it: the newest delivery of its fingerprint. */
@@ -117,6 +61,8 @@ export interface RestoreDecisionInput {
   settings: PlannerSettings;
   /** Pauses and freeze windows in force: a held target takes no restore step (the same verdict as for decisions). */
   controls?: Controls;
+  /** The pure halves of the action kinds (actions/registry.ts ACTION_KINDS): the kind plans the step back. */
+  kinds: KindPlans;
   now: Date;
 }
 
@@ -129,7 +75,7 @@ export type RestoreDecision = { kind: 'act'; decision: ActDecision } | { kind: '
  * no restore step of this rule failed or was rolled back within the rule's cooldown. The
  * restore job asks this before it reads the cluster.
  */
-export function restorePrecheck(input: Omit<RestoreDecisionInput, 'state' | 'stateError' | 'actionsInWindow'>): SkipDecision | null {
+export function restorePrecheck(input: Omit<RestoreDecisionInput, 'state' | 'stateError' | 'actionsInWindow' | 'kinds'>): SkipDecision | null {
   const { rule, target, action, alerts, now } = input;
   const key = targetKey(target);
   const skip = (reason: SkipReason, explanation: string, facts: Record<string, unknown> = {}): SkipDecision => ({
@@ -195,7 +141,7 @@ export function decideRestoreAfterPrecheck(input: RestoreDecisionInput): Restore
   });
   if (state === null) return skip('state-unavailable', `No restore of ${key}: could not read it from the cluster: ${input.stateError ?? 'unknown error'}.`);
   if (!state.found) return skip('target-not-found', `No restore of ${key}: it was not found: ${state.detail}.`);
-  const plan = planRestore({ action, target, restore, snapshot: input.snapshot, state, targetHistory: input.targetHistory, now });
+  const plan = planRestore({ action, target, restore, snapshot: input.snapshot, state, targetHistory: input.targetHistory, now }, input.kinds);
   if (plan.kind === 'done') return { kind: 'done', detail: plan.detail };
   if (plan.kind === 'wait') return skip('policy-limit', `No restore step of ${key} now: ${plan.detail}.`);
   const change = { before: plan.before, after: plan.after };

@@ -3,6 +3,7 @@
  * (normalizeDesiredReplicasWithBehaviors; shared/reference/k8s-semantics.md §1.6).
  * Pure: the caller passes the changes that happened (with their times) and now.
  */
+import type { ActionRecord } from '../domain/history.js';
 import type { StepPolicy } from '../rule-table/schema.js';
 
 export type SelectPolicy = 'Max' | 'Min' | 'Disabled';
@@ -102,4 +103,34 @@ export function stepDown(args: {
 }): number {
   const limit = scaleDownLimit(args.current, args.policies, args.selectPolicy, args.events, args.now);
   return Math.max(args.desired, args.floor, limit);
+}
+
+/** The changes of one numeric field recorded for this target (an undone change counts twice, as HPA counts both directions). */
+export function changeEvents(history: readonly ActionRecord[], field: string): ChangeEvent[] {
+  const events: ChangeEvent[] = [];
+  for (const h of history) {
+    const before = h.before[field];
+    const after = h.after[field];
+    if (typeof before !== 'number' || typeof after !== 'number' || before === after) continue;
+    events.push({ at: h.at, change: after - before });
+    if (h.undoneAt) events.push({ at: h.undoneAt, change: before - after });
+  }
+  return events;
+}
+
+/** "step policies +4 per 15s, +100% per 15s (Max)": the policies in a sentence. */
+export function describePolicies(policies: readonly StepPolicy[], selectPolicy: string): string {
+  const list = policies.map((p) => (p.type === 'Pods' ? `+${p.value} per ${p.periodSeconds}s` : `+${p.value}% per ${p.periodSeconds}s`)).join(', ');
+  return `step policies ${list} (${selectPolicy})`;
+}
+
+/** What the recorded changes added within the longest policy period. */
+export function addedInPeriod(events: readonly ChangeEvent[], policies: readonly StepPolicy[], now: Date): number {
+  const longest = Math.max(...policies.map((p) => p.periodSeconds)) * 1000;
+  return events.filter((e) => e.at.getTime() > now.getTime() - longest).reduce((sum, e) => sum + e.change, 0);
+}
+
+/** One restore step of `field` toward `floor`, at the pace of the rule's restore policies and the target's recorded changes. */
+export function restoreStep(restore: { policies: readonly StepPolicy[]; selectPolicy: SelectPolicy }, history: readonly ActionRecord[], now: Date, field: string, current: number, floor: number): number {
+  return stepDown({ current, desired: floor, floor, policies: restore.policies, selectPolicy: restore.selectPolicy, events: changeEvents(history, field), now });
 }

@@ -6,6 +6,7 @@
 import type { LabelSet, StoredAlert } from '../domain/alert.js';
 import type { TargetState } from '../domain/cluster.js';
 import type { ClusterPort } from '../actions/port.js';
+import { ACTION_KINDS } from '../actions/registry.js';
 import type { TargetRef } from '../domain/target.js';
 import { isAct, type Decision } from '../domain/decision.js';
 import { NotFoundError, WrongPhaseError } from '../domain/errors.js';
@@ -245,7 +246,7 @@ export class Engine {
     }
     const budgets = budgetQueries(input);
     const [inNamespace, inAll] = await Promise.all([store.countActions(budgets.namespace), store.countActions(budgets.global)]);
-    const decision = decideAfterPrecheck({ ...input, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll } });
+    const decision = decideAfterPrecheck({ ...input, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll }, kinds: ACTION_KINDS });
     return state ? { decision, read: state } : { decision };
   }
 

@@ -221,6 +221,7 @@ export type HpaAction = Extract<ActionSpec, { type: 'hpa' }>;
 export type ResourcesAction = Extract<ActionSpec, { type: 'resources' }>;
 export type RedisAction = Extract<ActionSpec, { type: 'redis' }>;
 export type UndoAction = Extract<ActionSpec, { type: 'undo' }>;
+export type RestartAction = Extract<ActionSpec, { type: 'restart' }>;
 export type CheckSpec = z.infer<typeof checkSchema>;
 export type ValidateSpec = z.infer<typeof validateSchema>;
 export type RestoreSpec = z.infer<typeof restoreSchema>;

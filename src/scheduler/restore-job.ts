@@ -8,6 +8,7 @@
  */
 import type { TargetState } from '../domain/cluster.js';
 import type { ClusterPort } from '../actions/port.js';
+import { ACTION_KINDS } from '../actions/registry.js';
 import type { Remediation } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../rule-table/rule.js';
 import type { Clock } from '../platform/clock.js';
@@ -111,7 +112,7 @@ async function restoreTarget(deps: RestoreJobDeps, rule: Rule, key: string, runs
       }
       const q = budgetQueries({ rule, target, now, settings });
       const [inNamespace, inAll] = await Promise.all([store.countActions(q.namespace), store.countActions(q.global)]);
-      decision = decideRestoreAfterPrecheck({ ...pre, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll } });
+      decision = decideRestoreAfterPrecheck({ ...pre, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll }, kinds: ACTION_KINDS });
     }
     if (decision.kind === 'done') {
       for (const r of runs) await store.mergeRemediationResult(r.id, { restore: { done: true, at: now.toISOString(), detail: decision.detail } }, now);

@@ -15,6 +15,7 @@ import { renderValue } from '../rule-table/templates.js';
 import type { ActionSpec, CheckSpec } from '../rule-table/schema.js';
 import { assessMetric, judge, worstPhase, type Measurement, type MetricPhase } from './analysis.js';
 import type { MetricsSource } from './prometheus.js';
+import { planOf, type KindPlans } from '../actions/plan-kind.js';
 import { rolloutStatusAtFloor, type RolloutVerdict, type rolloutStatus } from './rollout.js';
 
 export interface BaselineEntry {
@@ -25,6 +26,8 @@ export interface BaselineEntry {
 }
 
 export interface ValidatorDeps {
+  /** The pure halves of the action kinds (actions/registry.ts ACTION_KINDS): whether a kind's change rolls out, and the floor to reach. */
+  kinds: KindPlans;
   /** Reads the target object for readiness; rejects when it cannot. */
   readObject: (t: TargetRef) => Promise<Parameters<typeof rolloutStatus>[0]>;
   metrics: MetricsSource | null;
@@ -37,16 +40,6 @@ export interface ValidatorDeps {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Action kinds whose effect is a rollout to wait for. */
-const ROLLOUT_KINDS = new Set<ActionSpec['type']>(['scale', 'hpa', 'resources', 'restart', 'undo']);
-
-/** The floor an `hpa` action raised, which the workload must reach before it is judged; null otherwise. */
-function floorOf(rem: Remediation, action: ActionSpec): number | null {
-  if (action.type !== 'hpa' || rem.decision.outcome !== 'act') return null;
-  const after = rem.decision.after.minReplicas;
-  const before = rem.decision.before.minReplicas;
-  return typeof after === 'number' && (typeof before !== 'number' || after > before) ? after : null;
-}
 
 export class ClusterValidator implements Validator {
   private readonly sleep: (ms: number) => Promise<void>;
@@ -82,9 +75,12 @@ export class ClusterValidator implements Validator {
   async validate(rem: Remediation, rule: Rule | null, action: ActionSpec): Promise<ValidationOutcome> {
     const spec = rule?.validate;
     const details: Record<string, unknown> = {};
-    if (rem.target && ROLLOUT_KINDS.has(action.type)) {
+    const rollout = planOf(this.deps.kinds, action).rollout;
+    const waits = rem.target !== null && rollout.waits === 'workload';
+    if (rem.target && waits) {
       const started = Date.now();
-      const floor = floorOf(rem, action);
+      // The floor the workload must reach before it is judged (an hpa action that raised it), else null.
+      const floor = rem.decision.outcome === 'act' && rollout.floor ? rollout.floor(rem.decision) : null;
       const verdict = await this.waitForRollout(rem.target, spec?.rolloutTimeout ?? 300_000, floor);
       // How long the wait took (for an hpa action: until the HPA reached the new floor and it was ready).
       details.rollout = { ...verdict, waitedMs: Date.now() - started, ...(floor !== null ? { floor } : {}) };
@@ -94,7 +90,7 @@ export class ClusterValidator implements Validator {
     }
     const checks = spec?.checks ?? [];
     if (checks.length === 0) {
-      return { outcome: 'passed', summary: rem.target && ROLLOUT_KINDS.has(action.type) ? 'rollout ready; no metric checks configured' : 'no validation configured', details };
+      return { outcome: 'passed', summary: waits ? 'rollout ready; no metric checks configured' : 'no validation configured', details };
     }
     if (!this.deps.metrics) {
       // No Prometheus to ask: say so at once rather than wait out count × interval of errors.

@@ -5,6 +5,7 @@
  * onInconclusive decides between keeping the change and rolling it back. Slack down,
  * throttling or hanging: not one remediation outcome differs from a run without Slack.
  */
+import { ACTION_KINDS } from '../../src/actions/registry.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
@@ -126,7 +127,7 @@ describe('Prometheus during validation (real PrometheusSource, HTTP stand-in, 50
     const prom = await PrometheusStandIn.start(mode);
     const cluster = referenceCluster();
     const dir = rulesDir(rules(policy));
-    const validator = new ClusterValidator({ readObject: (x) => cluster.readObject(x), metrics: new PrometheusSource(prom.url, 500), clock: systemClock, logger: silentLogger, pollMs: 10 });
+    const validator = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (x) => cluster.readObject(x), metrics: new PrometheusSource(prom.url, 500), clock: systemClock, logger: silentLogger, pollMs: 10 });
     const t = await buildApp({ cluster, validator, env: { RULES_DIR: dir } });
     try {
       await request(t.app.http).post('/api/v1/alerts').set(HOOK).send(fixture('firing-single-QueueDepthHigh').toString('utf8')).expect(202);

@@ -1,10 +1,13 @@
 /** `hpa`: raise the min/max of the HorizontalPodAutoscaler that targets a workload. */
+import type { TargetFields } from '../../domain/cluster.js';
 import type { HpaAction } from '../../rule-table/schema.js';
 import { targetKey, type TargetRef } from '../../domain/target.js';
 import type { KubeClient } from '../../kube/client.js';
 import { KubeError } from '../../kube/errors.js';
 import { retryOnConflict } from '../../kube/retry.js';
 import { foundState, Refused, type ActionKind } from '../kind.js';
+import { numberField } from '../plan-kind.js';
+import { hpaPlan, type HpaSnapshot } from './plan.js';
 
 async function hpaOf(kube: KubeClient, t: TargetRef) {
   const hpa = await kube.findHpa(t);
@@ -12,7 +15,11 @@ async function hpaOf(kube: KubeClient, t: TargetRef) {
   return hpa;
 }
 
-export const hpaKind: ActionKind<HpaAction> = {
+/** minReplicas and maxReplicas of a decision's side, checked. */
+const bounds = (fields: Record<string, unknown>, where: string) => ({ minReplicas: numberField(fields, 'minReplicas', where), maxReplicas: numberField(fields, 'maxReplicas', where) });
+
+export const hpaKind: ActionKind<HpaAction, TargetFields, HpaSnapshot> = {
+  ...hpaPlan,
   events: { up: 'AutoremediatorRaisedHPA', down: 'AutoremediatorLoweredHPA' },
   async read({ kube }, target) {
     const [obj, hpa] = await Promise.all([kube.getObject(target), kube.findHpa(target)]);
@@ -26,8 +33,8 @@ export const hpaKind: ActionKind<HpaAction> = {
 
   async apply({ kube }, decision) {
     const t = decision.target;
-    const before = { minReplicas: decision.before.minReplicas as number, maxReplicas: decision.before.maxReplicas as number };
-    const after = { minReplicas: decision.after.minReplicas as number, maxReplicas: decision.after.maxReplicas as number };
+    const before = bounds(decision.before, 'hpa decision.before');
+    const after = bounds(decision.after, 'hpa decision.after');
     let name = '';
     await retryOnConflict(async () => {
       const hpa = await hpaOf(kube, t);
@@ -46,11 +53,11 @@ export const hpaKind: ActionKind<HpaAction> = {
   },
 
   async restore({ kube }, t, _action, snapshot) {
-    const bounds = { minReplicas: snapshot.minReplicas as number, maxReplicas: snapshot.maxReplicas as number };
+    const to = { minReplicas: snapshot.minReplicas, maxReplicas: snapshot.maxReplicas };
     await retryOnConflict(async () => {
       const hpa = await hpaOf(kube, t);
-      await kube.patchHpaBounds(t.namespace, hpa.metadata?.name ?? '', bounds, hpa.metadata?.resourceVersion ?? '');
+      await kube.patchHpaBounds(t.namespace, hpa.metadata?.name ?? '', to, hpa.metadata?.resourceVersion ?? '');
     });
-    return { detail: `restored HPA ${String(snapshot.hpa)} of ${targetKey(t)} to ${bounds.minReplicas}..${bounds.maxReplicas}` };
+    return { detail: `restored HPA ${String(snapshot.hpa)} of ${targetKey(t)} to ${to.minReplicas}..${to.maxReplicas}` };
   },
 };

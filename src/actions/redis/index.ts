@@ -1,8 +1,11 @@
 /** `redis`: raise `maxmemory` with CONFIG SET (and CONFIG REWRITE where the server has a config file). */
+import type { TargetFields } from '../../domain/cluster.js';
 import type { RedisAction } from '../../rule-table/schema.js';
 import { targetKey } from '../../domain/target.js';
 import { formatBytes } from '../../planner/quantity.js';
 import { foundState, Refused, type ActionKind } from '../kind.js';
+import { numberField } from '../plan-kind.js';
+import { redisPlan, type RedisSnapshot } from './plan.js';
 import type { RedisConnector } from '../redis-connector.js';
 import { redisAddress } from '../redis-address.js';
 
@@ -27,15 +30,16 @@ async function setMaxmemory(redis: RedisConnector, address: string, action: Redi
   }
 }
 
-export const redisKind: ActionKind<RedisAction> = {
+export const redisKind: ActionKind<RedisAction, TargetFields, RedisSnapshot> = {
+  ...redisPlan,
   events: { up: 'AutoremediatorRedisMaxmemory', down: 'AutoremediatorRedisMaxmemoryRestored' },
   async read({ kube, redis }, target, action) {
     const [obj, mm] = await Promise.all([kube.getObject(target), redisAddress(kube, target, action).then((a) => maxmemory(redis, a, action))]);
     return foundState({ maxmemory: mm, resourceVersion: obj.metadata?.resourceVersion ?? null });
   },
   async apply({ kube, redis }, decision, action) {
-    const before = decision.before.maxmemory as number;
-    const after = decision.after.maxmemory as number;
+    const before = numberField(decision.before, 'maxmemory', 'redis decision.before');
+    const after = numberField(decision.after, 'maxmemory', 'redis decision.after');
     const address = await redisAddress(kube, decision.target, action);
     const now = await maxmemory(redis, address, action);
     if (now !== before) throw new Refused(`maxmemory at ${address} changed since the plan: ${now}, planned from ${before}`);
@@ -46,8 +50,7 @@ export const redisKind: ActionKind<RedisAction> = {
       applied: { maxmemory: after },
     };
   },
-  async restore({ kube, redis }, t, action, snapshot) {
-    const bytes = Number(snapshot.maxmemory);
+  async restore({ kube, redis }, t, action, { maxmemory: bytes }) {
     const persisted = await setMaxmemory(redis, await redisAddress(kube, t, action), action, bytes);
     return { detail: `restored Redis maxmemory for ${targetKey(t)} to ${formatBytes(bytes)} (${persisted})` };
   },

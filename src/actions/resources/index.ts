@@ -1,9 +1,12 @@
 /** `resources`: a container's requests/limits (a pod-template change: a new rollout). */
 import { PatchStrategy } from '@kubernetes/client-node';
+import type { TargetFields } from '../../domain/cluster.js';
 import type { ResourcesAction } from '../../rule-table/schema.js';
 import { targetKey } from '../../domain/target.js';
 import { retryOnConflict } from '../../kube/retry.js';
 import { Refused, templateContainers, workloadState, type ActionKind } from '../kind.js';
+import { textField } from '../plan-kind.js';
+import { resourcesPlan, type ResourcesSnapshot } from './plan.js';
 
 type Values = { requests: string | null; limits: string | null };
 
@@ -15,7 +18,8 @@ function patchBody(container: string, resource: string, values: Values, resource
   };
 }
 
-export const resourcesKind: ActionKind<ResourcesAction> = {
+export const resourcesKind: ActionKind<ResourcesAction, TargetFields, ResourcesSnapshot> = {
+  ...resourcesPlan,
   events: { up: 'AutoremediatorResources', down: 'AutoremediatorResourcesRestored' },
   async read({ kube }, target) {
     return workloadState(await kube.getObject(target));
@@ -24,10 +28,7 @@ export const resourcesKind: ActionKind<ResourcesAction> = {
   async apply({ kube }, decision, action) {
     const t = decision.target;
     const res = action.resource;
-    const field = (f: 'requests' | 'limits', side: 'before' | 'after') => {
-      const v = decision[side][`${f}.${res}`];
-      return typeof v === 'string' ? v : null;
-    };
+    const field = (f: 'requests' | 'limits', side: 'before' | 'after') => textField(decision[side], `${f}.${res}`, `resources decision.${side}`);
     const before: Values = { requests: field('requests', 'before'), limits: field('limits', 'before') };
     const after: Values = { requests: field('requests', 'after'), limits: field('limits', 'after') };
     let uid: string | undefined;
@@ -51,7 +52,7 @@ export const resourcesKind: ActionKind<ResourcesAction> = {
   },
 
   async restore({ kube }, t, action, snapshot) {
-    const values: Values = { requests: (snapshot.requests as string | null) ?? null, limits: (snapshot.limits as string | null) ?? null };
+    const values: Values = { requests: snapshot.requests, limits: snapshot.limits };
     await retryOnConflict(async () => {
       const obj = await kube.getObject(t);
       await kube.patchObject(t, patchBody(action.container, action.resource, values, obj.metadata?.resourceVersion), PatchStrategy.StrategicMergePatch);

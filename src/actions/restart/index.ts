@@ -1,11 +1,16 @@
 /** `restart`: kubectl rollout restart (a restartedAt annotation in the pod template); restored by an undo to the revision before. */
 import { PatchStrategy } from '@kubernetes/client-node';
+import type { TargetFields } from '../../domain/cluster.js';
+import type { RestartAction } from '../../rule-table/schema.js';
 import { targetKey } from '../../domain/target.js';
 import { retryOnConflict } from '../../kube/retry.js';
 import { Refused, workloadState, type ActionKind } from '../kind.js';
 import { RESTARTED_AT, requireDeployment, restoreRevision, revisionOf } from '../undo/revision.js';
+import type { RevisionSnapshot } from '../undo/plan.js';
+import { restartPlan } from './plan.js';
 
-export const restartKind: ActionKind = {
+export const restartKind: ActionKind<RestartAction, TargetFields, RevisionSnapshot> = {
+  ...restartPlan,
   events: { up: 'AutoremediatorRestarted', down: 'AutoremediatorRestartedRestored' },
   async read({ kube }, target) {
     requireDeployment(target);

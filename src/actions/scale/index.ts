@@ -1,11 +1,15 @@
 /** `scale`: replicas through the scale subresource of any scalable kind (Deployment, StatefulSet, CNPG Cluster …). */
+import type { TargetFields } from '../../domain/cluster.js';
 import type { ScaleAction } from '../../rule-table/schema.js';
 import { targetKey } from '../../domain/target.js';
 import { KubeError } from '../../kube/errors.js';
 import { retryOnConflict } from '../../kube/retry.js';
 import { foundState, Refused, type ActionKind } from '../kind.js';
+import { numberField } from '../plan-kind.js';
+import { scalePlan, type ScaleSnapshot } from './plan.js';
 
-export const scaleKind: ActionKind<ScaleAction> = {
+export const scaleKind: ActionKind<ScaleAction, TargetFields, ScaleSnapshot> = {
+  ...scalePlan,
   events: { up: 'AutoremediatorScaled', down: 'AutoremediatorScaledDown' },
   async read({ kube }, target) {
     const [scale, hpa] = await Promise.all([kube.getScale(target), kube.findHpa(target)]);
@@ -18,8 +22,8 @@ export const scaleKind: ActionKind<ScaleAction> = {
 
   async apply({ kube }, decision, _action, read) {
     const t = decision.target;
-    const before = decision.before.replicas as number;
-    const after = decision.after.replicas as number;
+    const before = numberField(decision.before, 'replicas', 'scale decision.before');
+    const after = numberField(decision.after, 'replicas', 'scale decision.after');
     const done = { detail: `scaled ${targetKey(t)} from ${before} to ${after} replicas`, snapshot: { replicas: before }, applied: { replicas: after } };
     let sent = false;
     try {
@@ -59,8 +63,7 @@ export const scaleKind: ActionKind<ScaleAction> = {
     return done;
   },
 
-  async restore({ kube }, t, _action, snapshot) {
-    const replicas = snapshot.replicas as number;
+  async restore({ kube }, t, _action, { replicas }) {
     await retryOnConflict(async () => {
       const s = await kube.getScale(t);
       await kube.replaceScale(t, replicas, s.resourceVersion);

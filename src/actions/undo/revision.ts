@@ -76,8 +76,8 @@ export async function undo(kube: KubeClient, t: TargetRef, toRevision: number): 
   return { detail: `rolled ${targetKey(t)} back from revision ${current} to revision ${pick.revision}`, from: current, to: pick.revision };
 }
 
-export async function restoreRevision(ctx: ActionContext, t: TargetRef, snapshot: Record<string, unknown>): Promise<{ detail: string }> {
-  const revision = Number(snapshot.revision);
+export async function restoreRevision(ctx: ActionContext, t: TargetRef, snapshot: { revision: number }): Promise<{ detail: string }> {
+  const revision = snapshot.revision;
   if (!revision) throw new Refused(`no revision recorded to restore ${targetKey(t)} to`);
   const r = await undo(ctx.kube, t, revision);
   return { detail: r.detail };

@@ -3,6 +3,7 @@
  * the target steps back toward its pre-action snapshot at the restore policies'
  * pace, never below it, each step recorded and validated like any action.
  */
+import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,7 +168,7 @@ describe('restore obeys the breaker: the restore flap', () => {
     cluster = referenceCluster();
     clock = new ManualClock(new Date('2026-11-28T10:21:00Z'));
     metrics = new ScriptedMetrics();
-    const validator = new ClusterValidator({ readObject: (x) => cluster.readObject(x), metrics, clock, logger: silentLogger, pollMs: 1, sleep: () => Promise.resolve() });
+    const validator = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (x) => cluster.readObject(x), metrics, clock, logger: silentLogger, pollMs: 1, sleep: () => Promise.resolve() });
     t = await buildTestApp({ cluster, clock, validator, env: { RULES_DIR: flapRules(), BREAKER_ROLLBACKS: '3', BREAKER_WINDOW: '1h' } });
     await t.app.start();
   });

@@ -6,6 +6,7 @@
  * hand-written fakes (the same flows run against the sandbox and a real
  * Prometheus in test/e2e).
  */
+import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ function episode(n: number): string {
 }
 
 async function build(cluster: FakeCluster, metrics: FakeMetrics, extra: Parameters<typeof rulesDir>[0] = {}, env: Record<string, string> = {}): Promise<TestApp> {
-  const validator = new ClusterValidator({ readObject: (t) => cluster.readObject(t), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
+  const validator = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (t) => cluster.readObject(t), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
   return buildTestApp({ cluster, env: { RULES_DIR: rulesDir(extra), ...env }, validator });
 }
 
@@ -199,7 +200,7 @@ describe('validation decides between succeeded and rollback', () => {
   });
 
   test('a validation that throws unexpectedly lets its lease lapse: the resume job finishes the run', async () => {
-    const real = new ClusterValidator({ readObject: (x) => cluster.readObject(x), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
+    const real = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (x) => cluster.readObject(x), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
     let throws = 1;
     const validator: Validator = {
       baseline: (rule, alert) => real.baseline(rule, alert),
@@ -221,7 +222,7 @@ describe('validation decides between succeeded and rollback', () => {
   });
 
   test('a baseline measurement that throws unexpectedly (before the apply): resumed the same way, applied once', async () => {
-    const real = new ClusterValidator({ readObject: (x) => cluster.readObject(x), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
+    const real = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (x) => cluster.readObject(x), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
     let throws = 1;
     const validator: Validator = {
       baseline: (rule, alert) => (throws-- > 0 ? Promise.reject(new Error('a bug in a check')) : real.baseline(rule, alert)),

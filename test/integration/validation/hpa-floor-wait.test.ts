@@ -3,6 +3,7 @@
  * floor and those pods are ready, not at once on the old pods: the sandbox's HPA controller
  * clamps to the floor on its next tick, its deployment controller makes pods ready after a delay.
  */
+import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import type { ActDecision } from '../../../src/domain/decision.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
 import type { TargetRef } from '../../../src/domain/target.js';
@@ -25,7 +26,7 @@ test('raising the HPA floor 3 → 5: the wait lasts until 5 pods are ready, and 
   const decision: ActDecision = { outcome: 'act', rule: 'r', target: API, action: 'hpa', before: { minReplicas: 3, maxReplicas: 20 }, after: { minReplicas: 5, maxReplicas: 20 }, explanation: 'raise', facts: {} };
   const applied = await s.cluster.apply(decision, hpa, 'rem-floor');
   expect(applied.ok).toBe(true);
-  const validator = new ClusterValidator({ readObject: (t) => s.cluster.readObject(t), metrics: null, clock: systemClock, logger: silentLogger, pollMs: 20 });
+  const validator = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (t) => s.cluster.readObject(t), metrics: null, clock: systemClock, logger: silentLogger, pollMs: 20 });
   const rem = { id: 'rem-floor', target: API, decision, result: null } as unknown as Remediation;
   const v = await validator.validate(rem, null, hpa);
   expect(v.outcome).toBe('passed');

@@ -3,6 +3,7 @@
  * test target whose values the test sets: measured values, relative thresholds,
  * and Prometheus errors as data.
  */
+import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeWithBinaries, startPrometheus, waitFor, type RunningBinary } from '../../helpers/binaries.js';
@@ -64,7 +65,7 @@ describeWithBinaries({ prometheus: 'prometheus' }, 'validation through a real Pr
     });
     return { ...spec, source: { file: 't', index: 0 }, compiled: [] };
   }
-  const validator = () => new ClusterValidator({ readObject: () => Promise.reject(new Error('not used')), metrics: source, clock: systemClock, logger: silentLogger, pollMs: 10 });
+  const validator = () => new ClusterValidator({ kinds: ACTION_KINDS, readObject: () => Promise.reject(new Error('not used')), metrics: source, clock: systemClock, logger: silentLogger, pollMs: 10 });
   const rem = (baseline: Record<string, unknown>) => ({ id: 'r1', target: null, result: { baseline } }) as unknown as Remediation;
 
   test('checks pass with the measured values recorded, baseline and after side by side', async () => {

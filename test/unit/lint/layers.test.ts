@@ -32,6 +32,16 @@ describe('one-way dependencies', () => {
     ['src/sandbox/workload/x.ts', "import { openStore } from '../../store/open-store.js';", /src\/sandbox may import only platform/],
     ['src/store/x.ts', "import { HttpError } from '../http/errors.js';", /src\/store may import only platform, domain/],
     ['src/main.ts', "import { startSandboxApi } from './sandbox/index.js';", /only src\/commands may use the sandbox/],
+    // The planner is handed the kinds: it may see their interface, never a kind or the registry (I/O).
+    ['src/planner/x.ts', "import { ACTION_KINDS } from '../actions/registry.js';", /src\/planner may import only platform, domain, rule-table, control \(and src\/actions\/plan-kind.ts\)/],
+    ['src/validation/x.ts', "import { scalePlan } from '../actions/scale/plan.js';", /src\/validation may import only/],
+    // The pure half of a kind does no I/O.
+    ['src/actions/scale/plan.ts', "import type { KubeClient } from '../../kube/client.js';", /pure half of an action kind/],
+    ['src/actions/newkind/plan.ts', "import { newKind } from './index.js';", /pure half of an action kind/],
+    ['src/actions/scale/plan.ts', "import { Refused } from '../kind.js';", /pure half of an action kind/],
+    ['src/actions/scale/plan.ts', "import { PatchStrategy } from '@kubernetes/client-node';", /pure half of an action kind/],
+    ['src/actions/newkind/plan.ts', "import { ACTION_KINDS } from '../registry.js';", /pure half of an action kind/],
+    ['src/actions/plan-kind.ts', "import { Refused } from './kind.js';", /pure half of an action kind/],
   ])('%s: %s is refused', async (file, code, message) => {
     const messages = await lint(file, code);
     expect(messages).toHaveLength(1);
@@ -45,6 +55,9 @@ describe('one-way dependencies', () => {
     // a sibling folder of the same name inside sandbox is not src/validation
     ['src/sandbox/workload/x.ts', "import { validate } from '../validation.js';"],
     ['src/commands/x.ts', "import { startSandboxApi } from '../sandbox/index.js';"],
+    ['src/planner/x.ts', "import { planOf } from '../actions/plan-kind.js';"],
+    ['src/actions/restart/plan.ts', "import { rolloutPlan } from '../undo/plan.js';\nimport { numberField } from '../plan-kind.js';\nimport { stepUp } from '../../planner/step-policy.js';"],
+    ['src/actions/scale/index.ts', "import { scalePlan } from './plan.js';\nimport { KubeError } from '../../kube/errors.js';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await lint(file, code)).toEqual([]);
   });

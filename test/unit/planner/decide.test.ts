@@ -1,3 +1,4 @@
+import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import type { TargetState } from '../../../src/domain/cluster.js';
 import type { Decision } from '../../../src/domain/decision.js';
 import type { Rule } from '../../../src/rule-table/rule.js';
@@ -68,6 +69,7 @@ function input(over: Partial<PlanInput> = {}): PlanInput {
     breakerOpen: false,
     now: NOW,
     settings: SETTINGS,
+    kinds: ACTION_KINDS,
     ...over,
   };
 }

@@ -2,6 +2,7 @@
 import type { TargetState } from '../../../src/domain/cluster.js';
 import type { SkipDecision } from '../../../src/domain/decision.js';
 import type { Rule } from '../../../src/rule-table/rule.js';
+import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import { decideRestore, recordRestoreSkip, type RestoreDecisionInput } from '../../../src/planner/restore.js';
 import { ruleSchema } from '../../../src/rule-table/schema.js';
 import type { ActionRecord } from '../../../src/store/store.js';
@@ -43,6 +44,7 @@ function input(over: Partial<RestoreDecisionInput> = {}): RestoreDecisionInput {
     actionsInWindow: { namespace: 0, global: 0 },
     settings: { dryRun: false, allowedNamespaces: ['ci'], budgets: { namespace: { max: 5, windowMs: 600_000 }, global: { max: 20, windowMs: 600_000 } } },
     now: NOW,
+    kinds: ACTION_KINDS,
     ...over,
   };
 }
