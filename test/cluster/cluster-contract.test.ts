@@ -14,7 +14,8 @@ import { createRedisConnector } from '../../src/actions/redis-connector.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { localRedis, runClusterContract } from '../contract/cluster.contract.js';
+import { adminWorld, localRedis, runClusterContract } from '../contract/cluster.contract.js';
+import { runClusterPortContract } from '../contract/cluster-port.contract.js';
 import { describeWithComponents } from '../helpers/components.js';
 import { FAST_RETRY } from '../helpers/sandbox.js';
 import { CONTROL_PLANE_COMPONENTS, startControlPlane, type ControlPlane } from './control-plane.js';
@@ -80,5 +81,15 @@ describeWithComponents(CONTROL_PLANE_COMPONENTS, 'cluster contract on a real con
       redis: localRedis,
       close: () => Promise.resolve(),
     };
+  });
+
+  // The port's contract (what the FakeCluster meets too), each kind through the planner's plan and restore.
+  runClusterPortContract('KubeCluster on a real kube-apiserver', async () => {
+    started ??= startControlPlane({ seed: true });
+    const cp = await started;
+    const sa = new KubeConfig();
+    sa.loadFromFile(cp.kubeconfig);
+    const cluster = new KubeCluster(new KubeClient(sa, FAST_RETRY), redis, systemClock, silentLogger);
+    return { cluster, ...adminWorld(cp.admin, 'ci', cluster), close: () => Promise.resolve() };
   });
 });

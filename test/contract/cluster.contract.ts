@@ -324,3 +324,31 @@ export async function localRedis(): Promise<{ get(): Promise<number>; set(bytes:
     },
   };
 }
+
+/**
+ * The world of the port's contract (cluster-port.contract.ts) on a Kubernetes API: plain
+ * manifests through the admin client, as kubectl would send them.
+ */
+export function adminWorld(kc: KubeConfig, namespace: string, cluster: ClusterPort) {
+  const admin = new Admin(kc);
+  return {
+    async seed(replicas: number, h?: { min: number; max: number }): Promise<TargetRef> {
+      const n = uniqueName('port');
+      const o = deployment(namespace, n, replicas);
+      await admin.create(o);
+      if (h) await admin.create(hpa(namespace, n, n, h.min, h.max));
+      return ref(o);
+    },
+    async scaleElsewhere(t: TargetRef, replicas: number): Promise<void> {
+      await admin.patch({ apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.name, namespace: t.namespace }, spec: { replicas } });
+    },
+    async setHpaMinElsewhere(t: TargetRef, min: number): Promise<void> {
+      await admin.patch({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: t.name, namespace: t.namespace }, spec: { minReplicas: min } });
+    },
+    async remove(t: TargetRef): Promise<void> {
+      await admin.delete(t.apiVersion, t.kind, t.namespace, t.name);
+      const scale = action({ type: 'scale', maxReplicas: 10 });
+      await waitUntil('the deletion', async () => !(await cluster.readState(t, scale)).found);
+    },
+  };
+}

@@ -1,12 +1,36 @@
 /**
  * A hand-written ClusterPort for tests of the engine and the HTTP layer: state per
- * target key, every apply/restore recorded, failures injectable.
+ * target key, every apply/restore recorded, failures injectable. It meets the port's contract
+ * (test/contract/cluster-port.contract.ts, run on it in cluster-port-fake.test.ts): a plan
+ * gone stale is refused, a missing target is not found, a change and its restore show in the
+ * next read, as the real KubeCluster does on an API server.
  */
 import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
 import type { ClusterPort } from '../../src/actions/port.js';
 import type { ActDecision } from '../../src/domain/decision.js';
 import { targetKey, type TargetRef } from '../../src/domain/target.js';
 import type { ActionSpec } from '../../src/rule-table/schema.js';
+import { stateShows } from '../../src/remediation/resume.js';
+import type { StateFields } from '../../src/domain/decision.js';
+
+/** Write a decision's fields (or a snapshot's) into the state, as the kind's apply would. */
+function write(s: Found, fields: StateFields, action: ActionSpec): void {
+  for (const [key, v] of Object.entries(fields)) {
+    if (key === 'replicas' && typeof v === 'number') s.replicas = v;
+    else if (key === 'minReplicas' && typeof v === 'number' && s.hpa) s.hpa.minReplicas = v;
+    else if (key === 'maxReplicas' && typeof v === 'number' && s.hpa) s.hpa.maxReplicas = v;
+    else if (key === 'maxmemory' && typeof v === 'number') s.maxmemory = v;
+    else if (action.type === 'resources' && (key.startsWith('requests.') || key.startsWith('limits.'))) {
+      const [field, res] = key.split('.') as ['requests' | 'limits', string];
+      const c = s.containers.find((x) => x.name === action.container);
+      if (!c) continue;
+      if (v === null) delete c[field][res];
+      else c[field][res] = String(v);
+    }
+  }
+  // As the HPA controller does: a floor above the current replicas scales the workload up to it.
+  if (s.hpa && s.replicas !== null && s.replicas < s.hpa.minReplicas) s.replicas = s.hpa.minReplicas;
+}
 
 type Found = Extract<TargetState, { found: true }>;
 
@@ -46,39 +70,41 @@ export class FakeCluster implements ClusterPort {
     });
   }
 
-  apply(decision: ActDecision, _action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
+  apply(decision: ActDecision, action: ActionSpec, remediationId: string): Promise<ApplyOutcome> {
     const key = targetKey(decision.target);
     if (this.nextApplyFailure) {
       const f = this.nextApplyFailure;
       this.nextApplyFailure = null;
       return Promise.resolve(f);
     }
-    this.applied.push({ key, decision, remediationId });
     const s = this.states.get(key);
-    if (s) {
-      const a = decision.after;
-      if (typeof a.replicas === 'number') s.replicas = a.replicas;
-      if (s.hpa && typeof a.minReplicas === 'number') s.hpa.minReplicas = a.minReplicas;
-      // As the HPA controller does: a floor above the current replicas scales the workload up to it.
-      if (s.hpa && s.replicas !== null && s.replicas < s.hpa.minReplicas) s.replicas = s.hpa.minReplicas;
-      if (s.hpa && typeof a.maxReplicas === 'number') s.hpa.maxReplicas = a.maxReplicas;
-    }
-    return Promise.resolve({ ok: true, detail: `applied ${JSON.stringify(decision.after)}`, snapshot: { ...decision.before }, applied: { ...decision.after } });
+    if (!s) return Promise.resolve({ ok: false, retryable: false, reason: 'not-found', detail: `${key} not found` });
+    // The kind's precondition: the live state still shows what the plan started from.
+    if (stateShows(s, decision.before, action) === false) return Promise.resolve({ ok: false, retryable: false, reason: 'refused', detail: `${key} changed since the plan` });
+    this.applied.push({ key, decision, remediationId });
+    write(s, decision.after, action);
+    const snapshot = action.type === 'resources'
+      ? { container: action.container, resource: action.resource, requests: decision.before[`requests.${action.resource}`] ?? null, limits: decision.before[`limits.${action.resource}`] ?? null }
+      : { ...decision.before };
+    return Promise.resolve({ ok: true, detail: `applied ${JSON.stringify(decision.after)}`, snapshot, applied: { ...decision.after } });
   }
 
   nextRestoreFailure: Extract<ApplyOutcome, { ok: false }> | null = null;
 
-  restore(target: TargetRef, _action: ActionSpec, snapshot: Record<string, unknown>): Promise<ApplyOutcome> {
+  restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>): Promise<ApplyOutcome> {
     if (this.nextRestoreFailure) {
       const f = this.nextRestoreFailure;
       this.nextRestoreFailure = null;
       return Promise.resolve(f);
     }
-    this.restored.push({ key: targetKey(target), snapshot });
-    const s = this.states.get(targetKey(target));
-    if (s && typeof snapshot.replicas === 'number') s.replicas = snapshot.replicas;
-    if (s?.hpa && typeof snapshot.minReplicas === 'number') s.hpa.minReplicas = snapshot.minReplicas;
-    if (s?.hpa && typeof snapshot.maxReplicas === 'number') s.hpa.maxReplicas = snapshot.maxReplicas;
+    const key = targetKey(target);
+    const s = this.states.get(key);
+    if (!s) return Promise.resolve({ ok: false, retryable: false, reason: 'not-found', detail: `${key} not found` });
+    this.restored.push({ key, snapshot });
+    const fields: StateFields = action.type === 'resources'
+      ? { [`requests.${action.resource}`]: (snapshot.requests as string | null) ?? null, [`limits.${action.resource}`]: (snapshot.limits as string | null) ?? null }
+      : Object.fromEntries(Object.entries(snapshot).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    write(s, fields, action);
     return Promise.resolve({ ok: true, detail: `restored ${JSON.stringify(snapshot)}`, snapshot, applied: snapshot });
   }
 }
