@@ -3,6 +3,7 @@
  * the target steps back toward its pre-action snapshot at the restore policies'
  * pace, never below it, each step recorded and validated like any action.
  */
+import { ScriptedMetrics } from '../../helpers/fake-metrics.js';
 import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,6 @@ import { fixture } from '../../helpers/fixtures.js';
 import { ManualClock } from '../../../src/platform/clock.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
 import { ClusterValidator } from '../../../src/validation/validator.js';
-import type { MetricsSource, QueryResult } from '../../../src/validation/prometheus.js';
 import { silentLogger } from '../../../src/platform/logger.js';
 
 const hook = { Authorization: `Bearer ${WEBHOOK_TOKEN}`, 'Content-Type': 'application/json' };
@@ -131,10 +131,10 @@ describe('restore obeys the breaker: the restore flap', () => {
   const AGENT = 'ci/deployment/ci-failure-agent';
   const P99 = 'p99_latency_seconds{namespace="ci"}';
 
-  class ScriptedMetrics implements MetricsSource {
-    value = 0.2;
-    query(q: string): Promise<QueryResult> {
-      return Promise.resolve(q === P99 ? { ok: true, value: this.value } : { ok: false, error: `unexpected query ${q}` });
+  /** The p99 the validation reads, scripted (ScriptedMetrics meets the metrics source's contract). */
+  class P99Metrics extends ScriptedMetrics {
+    set value(v: number) {
+      this.set(P99, v);
     }
   }
 
@@ -163,11 +163,12 @@ describe('restore obeys the breaker: the restore flap', () => {
   let t: TestApp;
   let cluster: FakeCluster;
   let clock: ManualClock;
-  let metrics: ScriptedMetrics;
+  let metrics: P99Metrics;
   beforeEach(async () => {
     cluster = referenceCluster();
     clock = new ManualClock(new Date('2026-11-28T10:21:00Z'));
-    metrics = new ScriptedMetrics();
+    metrics = new P99Metrics();
+    metrics.value = 0.2;
     const validator = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (x) => cluster.readObject(x), metrics, clock, logger: silentLogger, pollMs: 1, sleep: () => Promise.resolve() });
     t = await buildTestApp({ cluster, clock, validator, env: { RULES_DIR: flapRules(), BREAKER_ROLLBACKS: '3', BREAKER_WINDOW: '1h' } });
     await t.app.start();

@@ -6,6 +6,7 @@
  * hand-written fakes (the same flows run against the sandbox and a real
  * Prometheus in test/e2e).
  */
+import { ScriptedMetrics } from '../../helpers/fake-metrics.js';
 import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,6 @@ import { referenceCluster, type FakeCluster } from '../../helpers/fake-cluster.j
 import { ADMIN_TOKEN, WEBHOOK_TOKEN, buildTestApp, settle, type TestApp } from '../../helpers/app.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { ClusterValidator } from '../../../src/validation/validator.js';
-import type { MetricsSource, QueryResult } from '../../../src/validation/prometheus.js';
 import { systemClock } from '../../../src/platform/clock.js';
 import { silentLogger } from '../../../src/platform/logger.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
@@ -24,15 +24,9 @@ import type { Validator } from '../../../src/validation/port.js';
 const hook = { Authorization: `Bearer ${WEBHOOK_TOKEN}`, 'Content-Type': 'application/json' };
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
-/** Answers queries from a script: a value or an error per query text. */
-class FakeMetrics implements MetricsSource {
-  values = new Map<string, QueryResult>();
-  queries: string[] = [];
-  query(q: string): Promise<QueryResult> {
-    this.queries.push(q);
-    return Promise.resolve(this.values.get(q) ?? { ok: false, error: 'no data' });
-  }
-}
+/** Answers queries from a script (it meets the metrics source's contract: test/contract/metrics-source.contract.ts). */
+const FakeMetrics = ScriptedMetrics;
+type FakeMetrics = ScriptedMetrics;
 
 function rulesDir(extra: { onInconclusive?: string; rolloutTimeout?: string } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'rules-'));
