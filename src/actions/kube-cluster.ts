@@ -14,7 +14,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import { Refused, type ActionContext } from './kind.js';
-import type { AnyAction } from './plan-kind.js';
+import { RecordError, type AnyAction } from './plan-kind.js';
 import type { RedisConnector } from './redis-connector.js';
 import { ACTION_KINDS, kindOf, type KindRegistry } from './registry.js';
 
@@ -23,6 +23,7 @@ export const LAST_REMEDIATION_AT_ANNOTATION = 'autoremediator.io/last-remediatio
 
 function failure(err: unknown): Extract<ApplyOutcome, { ok: false }> {
   if (err instanceof Refused) return { ok: false, retryable: false, reason: 'refused', detail: err.message };
+  if (err instanceof RecordError) return { ok: false, retryable: false, reason: 'refused', detail: `the recorded decision cannot be applied: ${err.message}` };
   if (err instanceof KubeError) return { ok: false, retryable: err.failure.retryable, reason: err.failure.reason, detail: err.message };
   const f = classifyKubeError(err);
   return { ok: false, retryable: f.retryable, reason: f.reason, detail: f.message };

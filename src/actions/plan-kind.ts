@@ -102,10 +102,18 @@ export function planOf<A extends AnyAction, S = Found>(kinds: KindPlans, action:
   return kind as unknown as KindPlan<A, S, unknown>;
 }
 
+/** A decision's or a snapshot's field is not what its kind wrote: the record is not this kind's (terminal, names the field). */
+export class RecordError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordError';
+  }
+}
+
 /** A number field of a decision or a snapshot, checked (a record that is not this kind's is an error naming the field). */
 export function numberField(fields: Record<string, unknown>, key: string, where: string): number {
   const v = fields[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}.${key}: expected a number, found ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RecordError(`${where}.${key}: expected a number, found ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -113,6 +121,6 @@ export function numberField(fields: Record<string, unknown>, key: string, where:
 export function textField(fields: Record<string, unknown>, key: string, where: string): string | null {
   const v = fields[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new Error(`${where}.${key}: expected a string or null, found ${JSON.stringify(v)}`);
+  if (typeof v !== 'string') throw new RecordError(`${where}.${key}: expected a string or null, found ${JSON.stringify(v)}`);
   return v;
 }

@@ -71,6 +71,11 @@ test('its own guards hold through the port: a stale plan is refused, a snapshot 
   const corrupt = await cluster.restore(target, action, { replicas: 3 }, 'r-level-3');
   expect(corrupt).toMatchObject({ ok: false, reason: 'refused', retryable: false });
   expect(corrupt.ok ? '' : corrupt.detail).toMatch(/level snapshot\.level: expected a number/);
+  // A decision whose fields are not the kind's: refused too, naming the field, nothing written.
+  const bad = await cluster.apply(act({ level: 'two' }, { level: 3 }, 'bad'), action, 'r-level-4');
+  expect(bad).toMatchObject({ ok: false, reason: 'refused', retryable: false });
+  expect(bad.ok ? '' : bad.detail).toMatch(/level decision\.before\.level: expected a number, found "two"/);
+  expect(found(await cluster.readState(target, action)).level).toBe(2);
 });
 
 test('the built-in kinds work unchanged through the extended registry', async () => {
