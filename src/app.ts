@@ -150,6 +150,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     instanceId,
     listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : []), ...(silencer ? [silencer] : [])],
     stuckDecisionMs: config.stuckDecisionMs,
+    approval: config.approval,
   });
 
   let accepting = true;
@@ -166,6 +167,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     accepting: () => accepting,
     controls,
+    approvals: { engine },
     readiness: async () => {
       const storeOk = await store.ping().catch(() => false);
       const workers = engine.watchdog.status();
@@ -207,6 +209,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     // The end of expired pauses, recorded and announced once across replicas; the pause gauge.
     { name: 'controls', schedule: '*/5 * * * * *', run: () => controls.tick() },
+    // Runs whose approval deadline passed end as approval-expired (the deadline is stored: a restart changes nothing).
+    { name: 'approvals', schedule: '*/5 * * * * *', run: () => engine.expireApprovals() },
   ];
 
   const app: App = {
