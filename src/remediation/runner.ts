@@ -269,6 +269,7 @@ export class Runner {
     });
     if (!check.ok) return end(check.reason, check.explanation, { ...record, outcome: 'refused', ...by });
     const run = await this.transition(fresh, 'planned', { note: `approved by ${by.by}${by.reason ? ` ("${by.reason}")` : ''}; the plan still matches the live state`, result: { approval: { ...record, outcome: 'approved', ...by } } });
+    crashPoint('approved');
     return state ? { run, read: state } : { run };
   }
 
