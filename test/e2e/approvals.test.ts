@@ -129,7 +129,7 @@ describe('approvals on the running service', () => {
     refused.push(['tampered (deny signed, approve sent)', { ...signed, raw: signed.raw.replace('autoremediator_deny', 'autoremediator_approve') }, 401, 'bad-signature']);
     refused.push(['stale (signed 6 minutes ago)', interaction('autoremediator_approve', rem.id, { ts: Math.floor(Date.now() / 1000) - 360 }), 401, 'bad-signature']);
     const unsigned = interaction('autoremediator_approve', rem.id);
-    refused.push(['unsigned', { raw: unsigned.raw, headers: { 'Content-Type': unsigned.headers['Content-Type']! } }, 401, 'bad-signature']);
+    refused.push(['unsigned', { raw: unsigned.raw, headers: { 'Content-Type': unsigned.headers['Content-Type'] } }, 401, 'bad-signature']);
     refused.push(['unknown action (signed)', interaction('some_other_button', rem.id), 400, 'unknown-interaction']);
     for (const [name, req, status, code] of refused) {
       const res = await send(req);
