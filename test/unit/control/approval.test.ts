@@ -4,6 +4,7 @@
  */
 import { approvalNeed, endedDecision, recheckVerdict, waitingVerdict, type ApprovalPolicy, type ApprovalRecord, type ApprovalSubject, type RecheckInput } from '../../../src/control/approval.js';
 import type { FreezeWindow } from '../../../src/control/freeze.js';
+import { holdVerdict } from '../../../src/control/hold.js';
 import type { ActDecision } from '../../../src/domain/decision.js';
 
 const NOW = new Date('2026-12-04T15:00:00Z'); // a Friday
@@ -99,4 +100,10 @@ test('endedDecision: the act it would have been, as a skip with why and the appr
   const act: ActDecision = { outcome: 'act', rule: 'scale-api', target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ci', name: 'api' }, action: 'scale', explanation: 'Scale …', facts: { current: 3 }, before: { replicas: 3 }, after: { replicas: 5 } };
   const ended = endedDecision(act, 'approval-expired', 'Approval expired …', { ...record, outcome: 'expired' });
   expect(ended).toEqual({ outcome: 'skip', reason: 'approval-expired', rule: 'scale-api', target: act.target, action: 'scale', explanation: 'Approval expired …', facts: { current: 3, approval: { ...record, outcome: 'expired' } }, before: { replicas: 3 }, after: { replicas: 5 } });
+});
+
+test('a window in approval mode never freezes (holdVerdict), one in freeze mode does', () => {
+  const controls = { pauses: [], freezeWindows: [fridayApproval] };
+  expect(holdVerdict(controls, { rule: { name: 'scale-api' }, target: null }, NOW)).toBeNull();
+  expect(holdVerdict({ ...controls, freezeWindows: [fridayFreeze] }, { rule: { name: 'scale-api' }, target: null }, NOW)).toMatchObject({ reason: 'frozen' });
 });
