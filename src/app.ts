@@ -152,6 +152,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     instanceId,
     listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : []), ...(silencer ? [silencer] : [])],
     stuckDecisionMs: config.stuckDecisionMs,
+    approval: config.approval,
   });
 
   let accepting = true;
@@ -168,6 +169,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metrics,
     accepting: () => accepting,
     controls,
+    approvals: { engine },
     readiness: async () => {
       const storeOk = await store.ping().catch(() => false);
       const workers = engine.watchdog.status();
@@ -209,6 +211,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     },
     // The end of expired pauses, recorded and announced once across replicas; the pause gauge.
     { name: 'controls', schedule: '*/5 * * * * *', run: () => controls.tick() },
+    // Runs whose approval deadline passed end as approval-expired (the deadline is stored: a restart changes nothing).
+    { name: 'approvals', schedule: '*/5 * * * * *', run: () => engine.expireApprovals() },
   ];
 
   const app: App = {

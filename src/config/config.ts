@@ -9,6 +9,7 @@ import { ConfigError } from '../platform/config-error.js';
 import { parseDuration } from '../platform/duration.js';
 import { slackConfigFromEnv, type SlackConfig } from '../notify/config.js';
 import { freezeWindowSchema, type FreezeWindow } from '../control/freeze.js';
+import type { ApprovalPolicy } from '../control/approval.js';
 import { parseHeaders, type PrometheusAuth, type PrometheusClientOptions } from '../validation/prometheus-client.js';
 
 export const DEFAULT_PORT = 8000;
@@ -182,6 +183,21 @@ const envSchema = z.object({
   FREEZE_WINDOWS: z.string().optional(),
   ALERTMANAGER_URL: z.string().optional(),
   SILENCE_DURING_VALIDATION: bool('SILENCE_DURING_VALIDATION'),
+  APPROVAL_REQUIRED: bool('APPROVAL_REQUIRED'),
+  APPROVAL_NAMESPACES: z.string().optional(),
+  APPROVAL_TIMEOUT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const ms = parseDuration(v);
+      if (ms === null || ms < 1000) {
+        ctx.addIssue({ code: 'custom', message: `APPROVAL_TIMEOUT must be a duration of at least 1s (e.g. 30m, 2h), got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  SLACK_SIGNING_SECRET: z.string().optional(),
   STUCK_DECISION_MS: int('STUCK_DECISION_MS', 100, 3_600_000),
   DATABASE_QUERY_TIMEOUT_MS: int('DATABASE_QUERY_TIMEOUT_MS', 100, 600_000),
   RESTORE_SCHEDULE: z.string().optional(),
@@ -250,6 +266,10 @@ export interface Config {
   alertmanagerUrls: string[];
   /** Silence during validation for rules that do not say (`silenceDuringValidation`). */
   silenceDuringValidation: boolean;
+  /** Approval mode of the service (APPROVAL_REQUIRED, APPROVAL_NAMESPACES, APPROVAL_TIMEOUT) and its approval windows (FREEZE_WINDOWS with mode approval). */
+  approval: ApprovalPolicy;
+  /** Slack's signing secret: with it, POST /slack/interactions takes the Approve / Deny buttons (bot mode). */
+  slackSigningSecret: string | null;
 }
 
 /** FREEZE_WINDOWS: a JSON array of {name, cron, duration, timeZone?}; each problem names its position and field. */
@@ -363,6 +383,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const freezeWindows = parseFreezeWindows(e.FREEZE_WINDOWS, problems);
   const alertmanagerUrls = parseAlertmanagerUrls(e.ALERTMANAGER_URL, problems);
   if (e.SILENCE_DURING_VALIDATION === true && alertmanagerUrls.length === 0) problems.push('SILENCE_DURING_VALIDATION=true needs ALERTMANAGER_URL (where to create the silences)');
+  const approvalNamespaces = (e.APPROVAL_NAMESPACES ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const badApproval = approvalNamespaces.filter((n) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 63);
+  if (badApproval.length) problems.push(`APPROVAL_NAMESPACES: not a namespace name: ${badApproval.map((b) => `"${b}"`).join(', ')}`);
+  const signingSecret = e.SLACK_SIGNING_SECRET?.trim() ? e.SLACK_SIGNING_SECRET.trim() : null;
+  if (signingSecret !== null && slack?.mode !== 'bot') problems.push('SLACK_SIGNING_SECRET: the Approve / Deny buttons need Slack bot mode (SLACK_BOT_TOKEN and SLACK_CHANNEL)');
   if (problems.length) throw new ConfigError(problems);
   return {
     port: e.PORT ?? DEFAULT_PORT,
@@ -404,5 +429,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     freezeWindows,
     alertmanagerUrls,
     silenceDuringValidation: e.SILENCE_DURING_VALIDATION ?? false,
+    approval: { required: e.APPROVAL_REQUIRED ?? false, namespaces: approvalNamespaces, timeoutMs: e.APPROVAL_TIMEOUT ?? 3_600_000, windows: freezeWindows },
+    slackSigningSecret: signingSecret,
   };
 }

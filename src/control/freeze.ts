@@ -21,6 +21,8 @@ export interface FreezeWindow {
   durationMs: number;
   /** IANA time zone; UTC by default. */
   timeZone: string;
+  /** `freeze` (default): decisions inside are skips `frozen`; `approval`: acts inside wait for a person's approval instead. */
+  mode?: 'freeze' | 'approval';
 }
 
 export interface WindowSpan {
@@ -62,6 +64,7 @@ export const freezeWindowSchema = z
     cron: z.string().min(1),
     duration: z.string(),
     timeZone: z.string().default('UTC'),
+    mode: z.enum(['freeze', 'approval']).default('freeze'),
   })
   .transform((w, ctx): FreezeWindow => {
     const problem = cronProblem(w.cron);
@@ -69,7 +72,7 @@ export const freezeWindowSchema = z
     const ms = parseDuration(w.duration);
     if (ms === null || ms <= 0) ctx.addIssue({ code: 'custom', path: ['duration'], message: `"${w.duration}" is not a positive duration (e.g. 30m, 64h)` });
     if (!isTimeZone(w.timeZone)) ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `"${w.timeZone}" is not an IANA time zone (e.g. Europe/Berlin, UTC)` });
-    return { name: w.name, cron: w.cron, durationMs: ms ?? 0, timeZone: w.timeZone };
+    return { name: w.name, cron: w.cron, durationMs: ms ?? 0, timeZone: w.timeZone, mode: w.mode };
   });
 
 function parse(w: FreezeWindow, at: Date) {
@@ -124,6 +127,6 @@ export function freezeFacts(v: FreezeVerdict): Record<string, unknown> {
 }
 
 /** What GET /api/v1/freeze shows for one window. */
-export function windowStatus(w: SourcedWindow, now: Date): { name: string; source: string; cron: string; duration: number; timeZone: string; active: WindowSpan | null; next: WindowSpan | null } {
-  return { name: w.name, source: w.source, cron: w.cron, duration: w.durationMs, timeZone: w.timeZone, active: activeSpan(w, now), next: nextSpan(w, now) };
+export function windowStatus(w: SourcedWindow, now: Date): { name: string; source: string; cron: string; duration: number; timeZone: string; mode: 'freeze' | 'approval'; active: WindowSpan | null; next: WindowSpan | null } {
+  return { name: w.name, source: w.source, cron: w.cron, duration: w.durationMs, timeZone: w.timeZone, mode: w.mode ?? 'freeze', active: activeSpan(w, now), next: nextSpan(w, now) };
 }

@@ -37,7 +37,8 @@ export function windowsFor(controls: Pick<Controls, 'freezeWindows'>, rule: Hold
 export function holdVerdict(controls: Controls, s: HoldSubject, now: Date): Hold | null {
   const paused = pauseVerdict(controls.pauses, { rule: s.rule.name, target: s.target }, now);
   if (paused) return { reason: 'paused', explanation: paused.explanation, facts: pauseFacts(paused) };
-  const frozen = freezeVerdict(windowsFor(controls, s.rule), now);
+  // Windows in `approval` mode never hold a decision: they make an act wait for a person (approval.ts).
+  const frozen = freezeVerdict(windowsFor(controls, s.rule).filter((w) => (w.mode ?? 'freeze') === 'freeze'), now);
   if (frozen) return { reason: 'frozen', explanation: frozen.explanation, facts: freezeFacts(frozen) };
   return null;
 }

@@ -10,6 +10,9 @@ export const SKIP_REASONS = [
   'resolved', // the alert is resolved: nothing to scale out (restore is separate)
   'paused', // a person paused autoremediator for this rule, target, namespace or everything (POST /api/v1/pause)
   'frozen', // a freeze window (FREEZE_WINDOWS or the rule's `freeze`) is in force
+  'approval-denied', // a person denied the run that waited for approval (POST /api/v1/remediations/:id/deny, Slack)
+  'approval-expired', // nobody approved the run within its approval timeout
+  'plan-stale', // approved, but the live state no longer matches the plan (the target changed since it was planned)
   'restore-waiting', // restore: the alerts behind the raise have not stayed resolved for the rule's restore.after
   'duplicate', // the same alert (fingerprint + startsAt + status) was already decided
   'template-missing-label', // the target template names a label/annotation the alert lacks

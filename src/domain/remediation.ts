@@ -4,9 +4,11 @@ import type { TargetRef } from './target.js';
 /**
  * The lifecycle of a remediation. `planned → applying → validating → succeeded`;
  * `validating → rolling_back → rolled_back`; `applying | rolling_back → failed`;
- * `skipped` is terminal and carries the decision's reason.
+ * `skipped` is terminal and carries the decision's reason. A run that needs a person's
+ * approval waits `planned → awaiting_approval`, then goes back to `planned` (approved, the
+ * plan still fresh) or ends `skipped` (`approval-denied`, `approval-expired`, `plan-stale` …).
  */
-export const PHASES = ['planned', 'applying', 'validating', 'succeeded', 'rolling_back', 'rolled_back', 'failed', 'skipped'] as const;
+export const PHASES = ['planned', 'awaiting_approval', 'applying', 'validating', 'succeeded', 'rolling_back', 'rolled_back', 'failed', 'skipped'] as const;
 export type Phase = (typeof PHASES)[number];
 
 const TERMINAL: ReadonlySet<Phase> = new Set(['succeeded', 'rolled_back', 'failed', 'skipped']);
@@ -15,7 +17,7 @@ const TERMINAL: ReadonlySet<Phase> = new Set(['succeeded', 'rolled_back', 'faile
  * The phases in which a run still holds its target (the planner's in-progress check, resume,
  * restore). Written once: the stores build their SQL from it.
  */
-export const ACTIVE_PHASES = ['planned', 'applying', 'validating', 'rolling_back'] as const satisfies readonly Phase[];
+export const ACTIVE_PHASES = ['planned', 'awaiting_approval', 'applying', 'validating', 'rolling_back'] as const satisfies readonly Phase[];
 export type ActivePhase = (typeof ACTIVE_PHASES)[number];
 
 export function isActive(p: Phase): p is ActivePhase {
@@ -23,7 +25,8 @@ export function isActive(p: Phase): p is ActivePhase {
 }
 
 const ALLOWED: Readonly<Record<Phase, readonly Phase[]>> = {
-  planned: ['applying', 'skipped', 'failed'],
+  planned: ['applying', 'awaiting_approval', 'skipped', 'failed'],
+  awaiting_approval: ['planned', 'skipped'],
   applying: ['validating', 'failed'],
   validating: ['succeeded', 'rolling_back'],
   succeeded: ['rolling_back'], // a manual rollback of a succeeded run
@@ -32,6 +35,14 @@ const ALLOWED: Readonly<Record<Phase, readonly Phase[]>> = {
   failed: [],
   skipped: [],
 };
+
+/**
+ * Phases in which no process drives the run: it waits for a person (or its deadline). It still
+ * holds its target (ACTIVE_PHASES), but carries no lease and is never resumed.
+ */
+export function isWaiting(p: Phase): boolean {
+  return p === 'awaiting_approval';
+}
 
 export function isTerminal(p: Phase): boolean {
   return TERMINAL.has(p);
@@ -89,6 +100,27 @@ export interface ManualRollback {
 export function manualRollbackOf(rem: Pick<Remediation, 'result'>): ManualRollback | null {
   const m = (rem.result as { manualRollback?: ManualRollback } | null)?.manualRollback;
   return m && typeof m.by === 'string' ? m : null;
+}
+
+/** What result.approval records while a run waits and after. */
+export interface ApprovalRecord {
+  /** Who asked for approval: `rule scale-api`, `namespace prod (APPROVAL_NAMESPACES)`, `service (APPROVAL_REQUIRED)`, `window "release" (service)`. */
+  sources: string[];
+  requestedAt: string;
+  deadline: string;
+  timeoutMs: number;
+  explanation: string;
+  /** Set once a person (or the deadline) ended the wait. */
+  outcome?: 'approved' | 'denied' | 'expired' | 'refused';
+  by?: string;
+  at?: string;
+  reason?: string;
+}
+
+/** The approval record of a run, or null when it never needed one. */
+export function approvalOf(rem: Pick<Remediation, 'result'>): ApprovalRecord | null {
+  const a = (rem.result as { approval?: ApprovalRecord } | null)?.approval;
+  return a && typeof a.deadline === 'string' && Array.isArray(a.sources) ? a : null;
 }
 
 /** A lifecycle event for notifiers (Slack) and Kubernetes Events. */

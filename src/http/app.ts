@@ -11,9 +11,12 @@ import { requireAuth } from './auth.js';
 import { errorHandler, HttpError } from './errors.js';
 import { intakeRouter, type IntakeDeps } from './intake.js';
 import { controlRouter, type ControlApiDeps } from './control-api.js';
+import { approvalRouter, type ApprovalApiDeps } from './approval-api.js';
 
 export interface HttpDeps extends Omit<IntakeDeps, 'limits' | 'accepting'>, Omit<ApiDeps, 'limits' | 'publicUrl'>, Partial<ControlApiDeps> {
-  config: Pick<Config, 'auth' | 'limits' | 'publicUrl'>;
+  config: Pick<Config, 'auth' | 'limits' | 'publicUrl'> & Partial<Pick<Config, 'slackSigningSecret'>>;
+  /** Answers to runs awaiting approval (absent in tests that do not need them). */
+  approvals?: Pick<ApprovalApiDeps, 'engine'>;
   logger: Logger;
   metrics: Metrics;
   /** Ready to take traffic: rules loaded, store open, not draining. */
@@ -57,6 +60,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   app.use(intakeRouter({ ...deps, limits }, webhookAuth));
   if (deps.controls) app.use(controlRouter({ controls: deps.controls }, adminAuth, limits.maxBodyBytes));
+  if (deps.approvals) app.use(approvalRouter({ engine: deps.approvals.engine, store: deps.store, clock: deps.clock, logger, slackSigningSecret: config.slackSigningSecret ?? null }, adminAuth, limits.maxBodyBytes));
   app.use(apiRouter({ ...deps, limits, publicUrl: config.publicUrl }, adminAuth));
 
   app.use((req, _res, next) => {

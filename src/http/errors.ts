@@ -11,7 +11,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details?: { field?: string; headers?: Record<string, string> },
+    readonly details?: { field?: string; headers?: Record<string, string>; /** Extra top-level fields of the body (e.g. `reason`). */ body?: Record<string, unknown> },
   ) {
     super(message);
     this.name = 'HttpError';
@@ -60,6 +60,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     for (const [k, v] of Object.entries(httpErr.details?.headers ?? {})) res.setHeader(k, v);
-    res.status(httpErr.status).json({ error: { code: httpErr.code, message: httpErr.message, ...(httpErr.details?.field ? { field: httpErr.details.field } : {}) } });
+    res.status(httpErr.status).json({ ...(httpErr.details?.body ?? {}), error: { code: httpErr.code, message: httpErr.message, ...(httpErr.details?.field ? { field: httpErr.details.field } : {}) } });
   };
 }

@@ -2,6 +2,7 @@
  * The subset of Slack Block Kit the notifier sends, and the text helpers that keep
  * every dynamic string inside Slack's limits and free of mrkdwn control sequences.
  */
+import type { ActionsBlock, Button } from '@slack/types';
 
 export interface PlainText {
   type: 'plain_text';
@@ -21,7 +22,8 @@ export type SlackBlock =
   | { type: 'section'; text: Mrkdwn; fields?: Mrkdwn[] }
   | { type: 'section'; fields: Mrkdwn[] }
   | { type: 'context'; elements: TextObject[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | ActionsBlock;
 
 /** What is posted: Block Kit blocks plus the plain `text` Slack shows in notifications and where blocks cannot be rendered. */
 export interface SlackMessage {
@@ -69,4 +71,16 @@ export function fieldsSection(fields: readonly string[]): SlackBlock {
 
 export function context(texts: readonly string[]): SlackBlock {
   return { type: 'context', elements: texts.slice(0, LIMITS.contextElements).map((t) => mrkdwn(t)) };
+}
+
+/** Slack's limits on a button (api.slack.com/reference/block-kit/block-elements#button). */
+const BUTTON = { text: 75, actionId: 255, value: 2000 } as const;
+
+/** A button of an actions block: its `action_id` tells the interactivity endpoint what was clicked, `value` which run. */
+export function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
+  return { type: 'button', text: { type: 'plain_text', text: truncate(text, BUTTON.text), emoji: true }, action_id: truncate(actionId, BUTTON.actionId), value: truncate(value, BUTTON.value), ...(style ? { style } : {}) };
+}
+
+export function actions(blockId: string, elements: Button[]): SlackBlock {
+  return { type: 'actions', block_id: blockId, elements };
 }

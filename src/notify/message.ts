@@ -7,10 +7,10 @@
  */
 import type { LabelSet } from '../domain/alert.js';
 import type { StateFields } from '../domain/decision.js';
-import type { Phase, Remediation } from '../domain/remediation.js';
+import { approvalOf, type Phase, type Remediation } from '../domain/remediation.js';
 import type { RemediationEvent } from '../domain/remediation.js';
 import type { RuleSpec } from '../rule-table/schema.js';
-import { LIMITS, context, escapeMrkdwn, fieldsSection, header, link, section, truncate, type SlackBlock, type SlackMessage } from './blocks.js';
+import { LIMITS, actions, button, context, escapeMrkdwn, fieldsSection, header, link, section, truncate, type SlackBlock, type SlackMessage } from './blocks.js';
 
 /** What the notifier could find out about the alert behind a remediation (best effort). */
 export interface AlertInfo {
@@ -33,6 +33,7 @@ export interface MessageOptions {
 
 const PHASE_WORD: Readonly<Record<Phase, string>> = {
   planned: 'Planned',
+  awaiting_approval: 'Awaiting approval',
   applying: 'Applying',
   validating: 'Validating',
   succeeded: 'Succeeded',
@@ -44,6 +45,7 @@ const PHASE_WORD: Readonly<Record<Phase, string>> = {
 
 const PHASE_EMOJI: Readonly<Record<Phase, string>> = {
   planned: ':hourglass_flowing_sand:',
+  awaiting_approval: ':raising_hand:',
   applying: ':gear:',
   validating: ':mag:',
   succeeded: ':white_check_mark:',
@@ -96,6 +98,7 @@ export function buildMessage(e: RemediationEvent, opts: MessageOptions = {}): Sl
   if (change) blocks.push(section(change));
   blocks.push(section(whyText(rem, labels, opts)));
   blocks.push(...resultBlocks(rem));
+  blocks.push(...approvalBlocks(rem, e.to));
   if (e.to === 'failed') blocks.push(section(':warning: *Needs a person:* this remediation is over and will not be retried; check the target before acting by hand.'));
   if (e.from !== null) blocks.push(section(`*Latest:* ${code(`${e.from} → ${e.to}`)} ${escapeMrkdwn(e.note)}`));
 
@@ -106,6 +109,31 @@ export function buildMessage(e: RemediationEvent, opts: MessageOptions = {}): Sl
   blocks.push(context(ctx));
 
   return { text: truncate(`${h.emoji} ${h.text}: ${escapeMrkdwn(d.explanation)}`, LIMITS.text), blocks: blocks.slice(0, LIMITS.blocks) };
+}
+
+/** The action_id of the Approve and Deny buttons (the interactivity endpoint's vocabulary). */
+export const APPROVE_ACTION = 'autoremediator_approve';
+export const DENY_ACTION = 'autoremediator_deny';
+
+/**
+ * Who asked for approval and until when; while the run waits, the Approve and Deny buttons
+ * (bot mode: the thread's first message, updated in place, so the buttons go once answered);
+ * once answered, who answered.
+ */
+export function approvalBlocks(rem: Remediation, phase: Phase): SlackBlock[] {
+  const a = approvalOf(rem);
+  if (!a) return [];
+  if (phase === 'awaiting_approval') {
+    return [
+      section(`:raising_hand: *Needs approval* (required by ${a.sources.map((x) => escapeMrkdwn(x)).join(', ')}) until ${escapeMrkdwn(a.deadline)}; unapproved by then it ends as \`approval-expired\`.`),
+      actions(`approval:${rem.id}`, [button('Approve', APPROVE_ACTION, rem.id, 'primary'), button('Deny', DENY_ACTION, rem.id, 'danger')]),
+    ];
+  }
+  if (!a.outcome) return [];
+  const word = { approved: ':white_check_mark: *Approved*', denied: ':no_entry_sign: *Denied*', expired: ':alarm_clock: *Approval expired*', refused: ':warning: *Approved, but refused*' }[a.outcome];
+  const by = a.by ? ` by ${escapeMrkdwn(a.by)}` : '';
+  const why = a.reason ? ` ("${escapeMrkdwn(truncate(a.reason, MAX_ANNOTATION))}")` : '';
+  return [section(`${word}${by}${a.at ? ` at ${escapeMrkdwn(a.at)}` : ''}${why}`)];
 }
 
 /** One transition, as a reply in the remediation's thread (bot mode). */

@@ -10,7 +10,7 @@ import type { RuleSpec } from '../rule-table/schema.js';
 export type NotifySpec = RuleSpec['notify'];
 
 /** Skips that always reach a person, whatever the rule's verbosity: a target or a budget is blocked. */
-export const LOUD_SKIP_REASONS: ReadonlySet<SkipReason> = new Set<SkipReason>(['breaker-open', 'budget-namespace', 'budget-global']);
+export const LOUD_SKIP_REASONS: ReadonlySet<SkipReason> = new Set<SkipReason>(['breaker-open', 'budget-namespace', 'budget-global', 'approval-denied', 'approval-expired', 'plan-stale']);
 
 /**
  * A dry-run skip is a would-be act: the rule schema promises dry-run rules are
@@ -30,6 +30,8 @@ const ALWAYS_LOUD_PHASES: ReadonlySet<Phase> = new Set<Phase>(['failed', 'rolled
 export function shouldAnnounce(e: RemediationEvent, notify: NotifySpec | undefined): boolean {
   const d = e.remediation.decision;
   if (d.outcome === 'act') return true;
+  // The end of a run a person was asked to approve (whatever the skip: paused, plan-stale …): the question gets its answer.
+  if (e.from === 'awaiting_approval') return true;
   if (ALWAYS_LOUD_PHASES.has(e.to)) return true;
   if (notify?.verbosity === 'verbose') return true;
   return LOUD_SKIP_REASONS.has(d.reason) || WOULD_ACT_SKIP_REASONS.has(d.reason);

@@ -137,7 +137,8 @@ export function precheck(input: PrecheckInput): SkipDecision | null {
   }
 
   const history = effectiveHistory(input);
-  const lastByRule = history.find((h) => h.rule === rule.name && h.targetKey === key && h.origin !== 'restore');
+  // A run awaiting approval has not acted (yet): it holds the target as `in-progress`, not as a cooldown.
+  const lastByRule = history.find((h) => h.rule === rule.name && h.targetKey === key && h.origin !== 'restore' && h.phase !== 'awaiting_approval');
   if (lastByRule && now.getTime() - lastByRule.at.getTime() < rule.cooldown) {
     const ago = now.getTime() - lastByRule.at.getTime();
     const nextAt = new Date(lastByRule.at.getTime() + rule.cooldown);

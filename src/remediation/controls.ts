@@ -84,7 +84,7 @@ export class ControlService {
     return {
       pauses: pauses.map((p) => ({ scope: p.scopeKey, by: p.actor, reason: p.reason, until: p.expiresAt?.toISOString() ?? null })),
       frozen: [...service, ...ruled].flatMap((w) => {
-        const span = activeSpan(w, now);
+        const span = (w.mode ?? 'freeze') === 'freeze' ? activeSpan(w, now) : null;
         return span ? [{ name: w.name, source: w.source, until: span.end.toISOString() }] : [];
       }),
     };

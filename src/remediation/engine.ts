@@ -10,7 +10,7 @@ import { ACTION_KINDS } from '../actions/registry.js';
 import type { TargetRef } from '../domain/target.js';
 import { isAct, type Decision } from '../domain/decision.js';
 import { NotFoundError, WrongPhaseError } from '../domain/errors.js';
-import { ACTIVE_PHASES, isActive, type Remediation, type RemediationListener } from '../domain/remediation.js';
+import { ACTIVE_PHASES, approvalOf, isActive, isWaiting, type Remediation, type RemediationListener } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../rule-table/rule.js';
 import { targetKey } from '../domain/target.js';
 import { budgetQueries, decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
@@ -21,13 +21,14 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { matchAlert } from '../rule-table/match.js';
 import type { ActionSpec } from '../rule-table/schema.js';
-import type { Store } from '../store/store.js';
+import { StaleTransitionError, type Store } from '../store/store.js';
 import { BoundedQueue, type QueueReservation } from './queue.js';
 import { resolveRule, withResolution } from '../targets/rule-target.js';
 import type { Controls } from '../control/hold.js';
 import { noMatchDecision, templateSkipDecision, type BreakerPolicy } from '../planner/verdicts.js';
 import type { Validator } from '../validation/port.js';
 import { Runner } from './runner.js';
+import type { ApprovalAnswer, ApprovalPolicy } from '../control/approval.js';
 
 export interface EngineDeps {
   store: Store;
@@ -49,6 +50,8 @@ export interface EngineDeps {
   controls?: { current(): Promise<Controls> };
   /** A decision running longer than this makes /readyz not ready (watchdog.ts); default 60 s. */
   stuckDecisionMs?: number;
+  /** APPROVAL_REQUIRED, APPROVAL_NAMESPACES, APPROVAL_TIMEOUT and the service's approval windows; absent: only rules ask. */
+  approval?: ApprovalPolicy;
 }
 
 /** An alert as the engine decides it: stored, or posted to replay. */
@@ -286,6 +289,8 @@ export class Engine {
     let taken = 0;
     for (const rem of runs) {
       if (this.runner.driving.has(rem.id)) continue;
+      // A run awaiting approval is driven by nobody: a person's answer or the approvals job moves it on.
+      if (isWaiting(rem.phase)) continue;
       if (!(await store.claimRemediation(rem.id, instanceId, staleBefore, clock.now()))) continue;
       // Read again after the claim: the listing may predate the last transition of its old owner.
       const fresh = await store.getRemediation(rem.id);
@@ -316,6 +321,70 @@ export class Engine {
     if (!rem) throw new NotFoundError(`no remediation with id ${id}`);
     if (rem.phase !== 'succeeded') throw new WrongPhaseError(`remediation ${id} is ${rem.phase}; only a succeeded remediation can be rolled back by hand`);
     return this.runner.drive(rem, { manualRollbackBy: actor });
+  }
+
+  /**
+   * POST /api/v1/remediations/:id/approve | deny (and Slack's buttons): a person's answer to a run
+   * awaiting approval. The driver decides what follows (expired, denied, re-checked and refused, or
+   * approved and applied); an approved run is applied before this returns and validated in the background.
+   */
+  async answer(id: string, answer: ApprovalAnswer): Promise<Remediation> {
+    const { store, clock, instanceId, logger } = this.deps;
+    const rem = await store.getRemediation(id);
+    if (!rem) throw new NotFoundError(`no remediation with id ${id}`);
+    if (rem.phase !== 'awaiting_approval') {
+      const a = approvalOf(rem);
+      const answered = a?.outcome ? ` (${a.outcome}${a.by ? ` by ${a.by}` : ''}${a.at ? ` at ${a.at}` : ''})` : '';
+      throw new WrongPhaseError(`remediation ${id} is ${rem.phase}${answered}; only a remediation awaiting approval can be approved or denied`);
+    }
+    // This process drives it from now on: its lease (the resume job's) is ours, renewed by the heartbeat.
+    const now = clock.now();
+    await store.claimRemediation(id, instanceId, new Date(now.getTime() + 1), now);
+    this.runner.adopt(id);
+    let run: Remediation;
+    try {
+      run = await this.runner.drive(rem, { answer, stopAt: ['validating'] });
+    } catch (err) {
+      this.runner.release(id);
+      throw err;
+    }
+    if (run.phase !== 'validating') {
+      if (!isActive(run.phase) || isWaiting(run.phase)) this.runner.release(id);
+      return run;
+    }
+    const applied = run;
+    void this.track(
+      this.runner.drive(applied).catch((err: unknown) => {
+        this.runner.release(applied.id);
+        logger.error({ err, remediation: applied.id }, 'validation failed unexpectedly; the resume job picks the run up once its lease is stale');
+        return applied;
+      }),
+    );
+    return applied;
+  }
+
+  /**
+   * The approvals job: end the runs whose approval deadline has passed (skip `approval-expired`),
+   * on whichever replica gets there first (the others find the run answered). Deadlines are stored
+   * with the run, so a restart changes nothing. Returns how many this call ended.
+   */
+  async expireApprovals(): Promise<number> {
+    const { store, clock, logger } = this.deps;
+    const waiting = await store.listRemediationsInPhases(['awaiting_approval']);
+    const now = clock.now().getTime();
+    let ended = 0;
+    for (const rem of waiting) {
+      const a = approvalOf(rem);
+      if (!a || Date.parse(a.deadline) > now) continue;
+      try {
+        const run = await this.runner.drive(rem);
+        if (run.phase === 'skipped') ended++;
+      } catch (err) {
+        if (err instanceof WrongPhaseError || err instanceof StaleTransitionError) continue;
+        logger.error({ err, remediation: rem.id }, 'ending an expired approval failed; the next pass tries again');
+      }
+    }
+    return ended;
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

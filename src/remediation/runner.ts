@@ -5,6 +5,9 @@
  * `ctx.stopAt`) and is safe to call twice: each step starts from the stored phase, and each
  * transition is a compare-and-set stored before the next side effect starts (the journal).
  *
+ *   planned      → awaiting_approval         approvalNeed(): a person must approve first (the rendered action stored with it)
+ *   awaiting_approval → planned | skipped  LOCK waitingVerdict(): wait (return), expire, deny, or, approved, recheckVerdict()
+ *                                          against the live state: still the plan → planned (approved), else skipped with why
  *   planned      → applying                  baseline measured (no lock), then `applying` stored under the lock
  *   applying     → validating | failed   LOCK converge: convergeVerdict() → write (cluster.apply) | done | failed
  *   validating   → succeeded | rolling_back   no lock: the validator, then phaseAfterValidation()
@@ -20,7 +23,9 @@
  * Decisions are pure functions (planner/verdicts.ts); this file carries them out and records
  * them. A new gate (e.g. "is the lease still ours", "is the target frozen") is a pure verdict
  * evaluated in the `case` of the phase it guards, before that phase's side effect; a new
- * step (e.g. an approval before `applying`) is a new phase and a new `case`, nowhere else.
+ * step (as the approval before `applying`) is a new phase and a new `case`, nowhere else.
+ * A run awaiting approval is driven by nobody: drive() returns it as it is until a person's
+ * answer (ctx.answer) or its deadline (the approvals job) moves it on.
  * A resolution of the target (pod → ReplicaSet → Deployment) happens before the decision,
  * where the engine renders the rule (rule-table/render.ts), not here.
  */
@@ -28,7 +33,10 @@ import type { LabelSet } from '../domain/alert.js';
 import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
 import type { ClusterPort } from '../actions/port.js';
 import type { ActDecision } from '../domain/decision.js';
-import { isTerminal, manualRollbackOf, type Phase, type Remediation, type RemediationListener } from '../domain/remediation.js';
+import { approvalOf, isTerminal, isWaiting, manualRollbackOf, type ApprovalRecord, type Phase, type Remediation, type RemediationListener } from '../domain/remediation.js';
+import { approvalNeed, endedDecision, NO_APPROVAL, recheckVerdict, waitingVerdict, type ApprovalAnswer, type ApprovalPolicy, type WaitingVerdict } from '../control/approval.js';
+import { holdVerdict, type Controls } from '../control/hold.js';
+import { WrongPhaseError } from '../domain/errors.js';
 import type { Rule, RuleTable } from '../rule-table/rule.js';
 import { breakerVerdict, convergeVerdict, phaseAfterValidation, type BreakerPolicy, type RollbackEnd } from '../planner/verdicts.js';
 import type { ActionSpec } from '../rule-table/schema.js';
@@ -56,6 +64,10 @@ export interface RunnerDeps {
   logger: Logger;
   metrics: Metrics;
   listeners: RemediationListener[];
+  /** APPROVAL_REQUIRED, APPROVAL_NAMESPACES, APPROVAL_TIMEOUT; absent: only rules ask for approval. */
+  approval?: ApprovalPolicy;
+  /** Pauses and freeze windows, read again when a person approves (a pause outranks an approval). */
+  controls?: { current(): Promise<Controls> };
 }
 
 /** What the caller of drive() already knows; everything is found again when absent (resume). */
@@ -72,6 +84,8 @@ export interface DriveContext {
   stopAt?: readonly Phase[];
   /** A person asked to undo this succeeded run (POST /api/v1/remediations/:id/rollback): who. */
   manualRollbackBy?: string;
+  /** A person's answer to a run awaiting approval (POST /api/v1/remediations/:id/approve | deny, Slack). */
+  answer?: ApprovalAnswer;
 }
 
 export class Runner {
@@ -102,6 +116,12 @@ export class Runner {
       if (isTerminal(run.phase) || ctx.stopAt?.includes(run.phase)) return run;
       switch (run.phase) {
         case 'planned': {
+          const need = await this.approvalNeeded(run, ctx);
+          if (need) {
+            const current = run;
+            run = await this.locked(run, () => this.transition(current, 'awaiting_approval', { note: need.record.explanation, snapshot: { action: need.action }, result: { approval: need.record } }));
+            break;
+          }
           const prepared = await this.prepare(run, ctx);
           run = await this.locked(run, () => (prepared.ok ? this.transition(run, 'applying', prepared.patch) : this.transition(run, 'failed', { note: prepared.note })));
           justEntered = run.phase === 'applying';
@@ -112,6 +132,19 @@ export class Runner {
           justEntered = false;
           const current = run;
           run = await this.locked(run, () => this.converge(current, entered ? (ctx.read ?? null) : null, entered));
+          break;
+        }
+        case 'awaiting_approval': {
+          const record = approvalOf(run);
+          if (!record) throw new Error(`remediation ${run.id} awaits approval without an approval record`);
+          const answer = ctx.answer;
+          ctx = { ...ctx, answer: undefined };
+          const verdict = waitingVerdict(record, answer, this.deps.clock.now());
+          if (verdict.next === 'wait') return run;
+          const current = run;
+          const out = await this.locked(run, () => this.answered(current, record, verdict, answer));
+          run = out.run;
+          if (out.read) ctx = { ...ctx, read: out.read };
           break;
         }
         case 'validating':
@@ -146,7 +179,8 @@ export class Runner {
   async transition(rem: Remediation, to: Phase, patch: TransitionPatch): Promise<Remediation> {
     const { store, clock, logger, metrics, listeners } = this.deps;
     const next = await store.transitionRemediation(rem.id, rem.phase, to, patch, clock.now());
-    if (isTerminal(to)) this.driving.delete(rem.id);
+    // A run awaiting approval is driven by nobody (and leased to nobody) until it is answered.
+    if (isTerminal(to) || isWaiting(to)) this.driving.delete(rem.id);
     logger.info({ remediation: rem.id, rule: rem.rule, target: rem.targetKey, note: patch.note }, `remediation ${rem.id} ${rem.phase} -> ${to}`);
     metrics.remediations.inc({ rule: rem.rule ?? '', action: rem.decision.action ?? '', phase: to });
     for (const l of listeners) l.onTransition({ remediation: next, from: rem.phase, to, note: patch.note });
@@ -175,6 +209,68 @@ export class Runner {
   private async alertOf(rem: Remediation, ctx: DriveContext): Promise<{ labels: LabelSet; annotations: LabelSet } | null> {
     if (ctx.alert !== undefined) return ctx.alert;
     return rem.alertId ? this.deps.store.getAlert(rem.alertId) : null;
+  }
+
+  /**
+   * `planned`: must a person approve this run first? Not when it was approved already (a resume
+   * after the approval), nor for a restore step. The action to approve is rendered now and stored
+   * with the wait: what is applied is what was approved, even if the rule changes meanwhile.
+   */
+  private async approvalNeeded(rem: Remediation, ctx: DriveContext): Promise<{ record: ApprovalRecord; action: ActionSpec } | null> {
+    if (approvalOf(rem) !== null) return null;
+    const rule = this.ruleOf(rem, ctx);
+    const record = approvalNeed(this.deps.approval ?? NO_APPROVAL, { rule, namespace: rem.namespace, origin: rem.origin }, this.deps.clock.now());
+    if (!record) return null;
+    let action = ctx.action ?? (rem.snapshot?.action as ActionSpec | undefined);
+    if (!action) {
+      const alert = await this.alertOf(rem, ctx);
+      const rendered = rule && alert ? renderRule(rule, alert) : null;
+      if (!rendered?.ok) return null; // prepare() fails the run: nothing to approve
+      action = rendered.action;
+    }
+    return { record, action };
+  }
+
+  /**
+   * `awaiting_approval`, answered (or past its deadline), under the target lock: read the run again
+   * (another replica may have answered it first), then expire, deny, or re-check the approved plan
+   * against the live state and the controls: still the plan → planned, else skipped with why.
+   */
+  private async answered(rem: Remediation, record: ApprovalRecord, verdict: Exclude<WaitingVerdict, { next: 'wait' }>, answer: ApprovalAnswer | undefined): Promise<{ run: Remediation; read?: TargetState }> {
+    const { store, clock, cluster } = this.deps;
+    const fresh = await store.getRemediation(rem.id);
+    if (!fresh || fresh.phase !== 'awaiting_approval') throw new WrongPhaseError(`remediation ${rem.id} is ${fresh?.phase ?? 'gone'}: it no longer awaits approval (answered already, or expired)`);
+    const at = clock.now().toISOString();
+    const decision = fresh.decision as ActDecision;
+    const end = (reason: Parameters<typeof endedDecision>[1], explanation: string, approval: ApprovalRecord) =>
+      this.transition(fresh, 'skipped', { note: explanation, decision: endedDecision(decision, reason, explanation, approval), result: { approval } }).then((run) => ({ run }));
+    if (verdict.next === 'expire') return end('approval-expired', verdict.explanation, { ...record, outcome: 'expired', at });
+    const by = { by: answer!.by, at, ...(answer!.reason ? { reason: answer!.reason } : {}) };
+    if (verdict.next === 'deny') return end('approval-denied', verdict.explanation, { ...record, outcome: 'denied', ...by });
+    const action = actionOf(fresh);
+    let state: TargetState | null = null;
+    let stateError: string | undefined;
+    try {
+      state = await cluster.readState(decision.target, action);
+    } catch (err) {
+      stateError = err instanceof Error ? err.message : String(err);
+    }
+    const rule = this.ruleOf(fresh, {});
+    const controls = await this.deps.controls?.current();
+    const hold = controls ? holdVerdict(controls, { rule: { name: decision.rule, ...(rule?.freeze ? { freeze: rule.freeze } : {}) }, target: decision.target }, clock.now()) : null;
+    const breakerOpen = fresh.targetKey ? ((await store.getBreaker(fresh.targetKey))?.open ?? false) : false;
+    const check = recheckVerdict(decision, {
+      hold,
+      breakerOpen,
+      found: state === null ? null : state.found,
+      ...(stateError !== undefined ? { stateError } : {}),
+      showsBefore: state ? stateShows(state, decision.before, action) : false,
+      ...(state?.found ? { live: liveFields(state, decision.before) } : {}),
+    });
+    if (!check.ok) return end(check.reason, check.explanation, { ...record, outcome: 'refused', ...by });
+    const run = await this.transition(fresh, 'planned', { note: `approved by ${by.by}${by.reason ? ` ("${by.reason}")` : ''}; the plan still matches the live state`, result: { approval: { ...record, outcome: 'approved', ...by } } });
+    crashPoint('approved');
+    return state ? { run, read: state } : { run };
   }
 
   /**
@@ -288,4 +384,16 @@ export function actionOf(rem: Remediation): ActionSpec {
   const a = rem.snapshot?.action as ActionSpec | undefined;
   if (!a) throw new Error(`remediation ${rem.id} has no recorded action`);
   return a;
+}
+
+/** The live values of the fields a plan starts from, for a stale plan's explanation. */
+function liveFields(state: Extract<TargetState, { found: true }>, before: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(before)) {
+    if (key === 'replicas') out[key] = state.replicas;
+    else if (key === 'minReplicas') out[key] = state.hpa?.minReplicas ?? null;
+    else if (key === 'maxReplicas') out[key] = state.hpa?.maxReplicas ?? null;
+    else if (key === 'maxmemory') out[key] = state.maxmemory ?? null;
+  }
+  return out;
 }

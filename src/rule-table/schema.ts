@@ -207,6 +207,11 @@ export const ruleSchema = z.strictObject({
   freeze: z.array(freezeWindowSchema).optional(),
   /** Silence the alert in Alertmanager while a run validates; unset: SILENCE_DURING_VALIDATION decides. */
   silenceDuringValidation: z.boolean().optional(),
+  /**
+   * A person approves each act of this rule before it is applied (POST /api/v1/remediations/:id/approve,
+   * or Slack's button); unapproved after `timeout` (default APPROVAL_TIMEOUT), the run ends `approval-expired`.
+   */
+  approval: z.strictObject({ required: z.boolean(), timeout: durationSchema.optional() }).optional(),
 });
 
 export const ruleFileSchema = z.strictObject({

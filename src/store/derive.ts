@@ -50,6 +50,21 @@ export function remediationColumns(r: NewRemediation): RemediationColumns {
   };
 }
 
+/**
+ * The columns a decision replaced at a transition rewrites (a run that waited for approval ends
+ * as a skip: `approval-expired`, `approval-denied`, `plan-stale` …): no longer an action.
+ */
+export function decisionColumns(d: import('../domain/decision.js').Decision, targetKey: string | null): Pick<RemediationColumns, 'outcome' | 'reason' | 'isAction' | 'before' | 'after'> {
+  const reason = d.outcome === 'skip' ? d.reason : null;
+  return {
+    outcome: d.outcome,
+    reason,
+    isAction: (d.outcome === 'act' || reason === 'dry-run') && targetKey !== null && d.rule !== null,
+    before: d.before ?? null,
+    after: d.after ?? null,
+  };
+}
+
 /** The stored result after shallow-merging a patch (no patch: unchanged). */
 export function mergeResult(
   stored: Record<string, unknown> | null,

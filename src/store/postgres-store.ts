@@ -7,7 +7,7 @@ import { assertTransition } from '../domain/remediation.js';
 import type { Phase, Remediation, Transition } from '../domain/remediation.js';
 import type { TargetRef } from '../domain/target.js';
 import { decodeCursor, toPage } from './cursor.js';
-import { assertLimit, mergeResult, remediationColumns, SqlConditions, storedEndsAt } from './derive.js';
+import { assertLimit, decisionColumns, mergeResult, remediationColumns, SqlConditions, storedEndsAt } from './derive.js';
 import { newId } from './ids.js';
 import { scopeKey, type NewPause, type Pause } from '../control/pause.js';
 import { toPause, type PauseRecord } from './pause-rows.js';
@@ -343,14 +343,21 @@ export class PostgresStore implements Store {
   async transitionRemediation(id: string, from: Phase, to: Phase, patch: TransitionPatch, at: Date): Promise<Remediation> {
     assertTransition(from, to);
     return this.tx(async (c) => {
-      const { rows } = await c.query<{ phase: Phase; result: Record<string, unknown> | null }>(
-        'SELECT phase, result FROM remediations WHERE id = $1 FOR UPDATE',
+      const { rows } = await c.query<{ phase: Phase; result: Record<string, unknown> | null; target_key: string | null }>(
+        'SELECT phase, result, target_key FROM remediations WHERE id = $1 FOR UPDATE',
         [id],
       );
       const row = rows[0];
       if (!row) throw new StaleTransitionError(id, from, null);
       if (row.phase !== from) throw new StaleTransitionError(id, from, row.phase);
       const result = mergeResult(row.result, patch.result);
+      if (patch.decision) {
+        const d = decisionColumns(patch.decision, row.target_key);
+        await c.query(
+          'UPDATE remediations SET decision = $2::jsonb, outcome = $3, reason = $4, is_action = $5, before_state = $6::jsonb, after_state = $7::jsonb WHERE id = $1',
+          [id, JSON.stringify(patch.decision), d.outcome, d.reason, d.isAction, json(d.before), json(d.after)],
+        );
+      }
       await c.query(
         `UPDATE remediations SET phase = $2,
                 snapshot = CASE WHEN $3::boolean THEN $4::jsonb ELSE snapshot END,
@@ -511,6 +518,12 @@ export class PostgresStore implements Store {
   async getSlackThread(remediationId: string): Promise<SlackThread | null> {
     const { rows } = await this.pool.query<SlackThread>('SELECT channel, ts FROM slack_threads WHERE remediation_id = $1', [remediationId]);
     return rows[0] ?? null;
+  }
+
+  async rememberSlackRequest(signature: string, at: Date, forgetBefore: Date): Promise<boolean> {
+    await this.pool.query('DELETE FROM slack_requests WHERE seen_at < $1', [forgetBefore]);
+    const r = await this.pool.query('INSERT INTO slack_requests (signature, seen_at) VALUES ($1, $2) ON CONFLICT (signature) DO NOTHING', [signature, at]);
+    return r.rowCount === 1;
   }
 
   async setSlackThread(remediationId: string, thread: SlackThread | null): Promise<void> {

@@ -8,7 +8,7 @@ import { assertTransition } from '../domain/remediation.js';
 import type { Phase, Remediation, Transition } from '../domain/remediation.js';
 import type { TargetRef } from '../domain/target.js';
 import { decodeCursor, toPage } from './cursor.js';
-import { assertLimit, mergeResult, remediationColumns, SqlConditions, storedEndsAt } from './derive.js';
+import { assertLimit, decisionColumns, mergeResult, remediationColumns, SqlConditions, storedEndsAt } from './derive.js';
 import { newId } from './ids.js';
 import { scopeKey, type NewPause, type Pause } from '../control/pause.js';
 import { toPause, type PauseRecord } from './pause-rows.js';
@@ -467,14 +467,21 @@ export class SqliteStore implements Store {
   transitionRemediation(id: string, from: Phase, to: Phase, patch: TransitionPatch, at: Date): Promise<Remediation> {
     return this.write(() => {
       assertTransition(from, to);
-      const row = this.get<{ phase: Phase; snapshot: string | null; result: string | null }>(
-        'SELECT phase, snapshot, result FROM remediations WHERE id = ?',
+      const row = this.get<{ phase: Phase; snapshot: string | null; result: string | null; target_key: string | null }>(
+        'SELECT phase, snapshot, result, target_key FROM remediations WHERE id = ?',
         id,
       );
       if (!row) throw new StaleTransitionError(id, from, null);
       if (row.phase !== from) throw new StaleTransitionError(id, from, row.phase);
       const result = mergeResult(parse<Record<string, unknown>>(row.result), patch.result);
       const snapshot = patch.snapshot === undefined ? row.snapshot : json(patch.snapshot);
+      if (patch.decision) {
+        const c = decisionColumns(patch.decision, row.target_key);
+        this.run(
+          'UPDATE remediations SET decision = ?, outcome = ?, reason = ?, is_action = ?, before_state = ?, after_state = ? WHERE id = ?',
+          JSON.stringify(patch.decision), c.outcome, c.reason, c.isAction ? 1 : 0, json(c.before), json(c.after), id,
+        );
+      }
       this.run(
         `UPDATE remediations SET phase = ?, snapshot = ?, result = ?, updated_at = ?,
                 undone_at = CASE WHEN ? = 'rolled_back' THEN ? ELSE undone_at END
@@ -667,6 +674,13 @@ export class SqliteStore implements Store {
           thread.ts,
         );
       }
+    });
+  }
+
+  rememberSlackRequest(signature: string, at: Date, forgetBefore: Date): Promise<boolean> {
+    return this.write(() => {
+      this.run('DELETE FROM slack_requests WHERE seen_at < ?', forgetBefore.getTime());
+      return this.run('INSERT INTO slack_requests (signature, seen_at) VALUES (?, ?) ON CONFLICT (signature) DO NOTHING', signature, at.getTime()).changes === 1;
     });
   }
 

@@ -76,6 +76,11 @@ export interface TransitionPatch {
   snapshot?: Record<string, unknown> | null;
   /** Shallow-merged into the stored result. */
   result?: Record<string, unknown>;
+  /**
+   * Replaces the stored decision (and its outcome, reason and action columns): a run that waited
+   * for approval and ends without acting becomes the skip it is (`approval-expired` …).
+   */
+  decision?: Decision;
 }
 
 export type { ActionRecord };
@@ -98,7 +103,7 @@ export interface Breaker {
 export const ALERT_CLAIM_TTL_MS = 60_000;
 
 /** The phases of a run that is not over: one at a time per target. */
-export const ACTIVE_PHASES: readonly Phase[] = ['planned', 'applying', 'validating', 'rolling_back'];
+export { ACTIVE_PHASES } from '../domain/remediation.js';
 
 /** Thrown by transitionRemediation when the stored phase is not the expected `from`. */
 export class StaleTransitionError extends Error {
@@ -210,6 +215,13 @@ export interface Store {
    * message was deleted): a restarted process or another replica continues the same thread.
    */
   setSlackThread(remediationId: string, thread: SlackThread | null): Promise<void>;
+
+  /**
+   * Remember a Slack request's signature (replay protection of the interactivity endpoint): true
+   * the first time, false when it was seen before, across replicas. Signatures seen before
+   * `forgetBefore` (older than Slack's timestamp window, so refused anyway) are forgotten.
+   */
+  rememberSlackRequest(signature: string, at: Date, forgetBefore: Date): Promise<boolean>;
 
   /**
    * Run fn while holding the per-target lock: no other holder (in this process or,

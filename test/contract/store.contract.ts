@@ -843,6 +843,55 @@ export function runStoreContract(
       });
     });
 
+    describe('approval', () => {
+      test('a run awaiting approval holds its target; ended without acting it becomes the skip it is, no longer an action', async () => {
+        const web = deployment('ci', 'web');
+        const act = actDecision('scale-web', web, { replicas: 2 }, { replicas: 4 });
+        const rem = await store.createRemediation(remediationOf(act, at(1)));
+        await store.transitionRemediation(rem.id, 'planned', 'awaiting_approval', { note: 'waiting for approval', result: { approval: { deadline: at(3600).toISOString() } } }, at(2));
+        expect((await store.activeActions('ci/deployment/web')).map((h) => [h.remediationId, h.phase])).toEqual([[rem.id, 'awaiting_approval']]);
+        expect((await store.listRemediationsInPhases(['awaiting_approval'])).map((r) => r.id)).toEqual([rem.id]);
+        expect(await store.countActions({ after: at(0), includeDryRun: false })).toBe(1);
+        const skip = { ...act, outcome: 'skip' as const, reason: 'approval-expired' as const, explanation: 'Approval expired: nobody approved it.' };
+        const ended = await store.transitionRemediation(rem.id, 'awaiting_approval', 'skipped', { note: skip.explanation, decision: skip, result: { approval: { outcome: 'expired' } } }, at(3));
+        expect(ended.phase).toBe('skipped');
+        expect(ended.decision).toEqual(skip);
+        expect(ended.result).toEqual({ approval: { outcome: 'expired' } });
+        expect(ended.transitions.map((t) => [t.from, t.to])).toEqual([[null, 'planned'], ['planned', 'awaiting_approval'], ['awaiting_approval', 'skipped']]);
+        expect((await store.listRemediations({ reason: 'approval-expired', limit: 10 })).items.map((r) => r.id)).toEqual([rem.id]);
+        expect((await store.listRemediations({ outcome: 'act', limit: 10 })).items).toEqual([]);
+        expect(await store.activeActions('ci/deployment/web')).toEqual([]);
+        expect(await store.actionHistory({ since: at(0) })).toEqual([]);
+        expect(await store.countActions({ after: at(0), includeDryRun: true })).toBe(0);
+      });
+
+      test('awaiting_approval goes back to planned (approved) or ends skipped; nowhere else', async () => {
+        const rem = await store.createRemediation(remediationOf(actDecision('r', deployment('ci', 'web')), at(1)));
+        await store.transitionRemediation(rem.id, 'planned', 'awaiting_approval', { note: '' }, at(2));
+        await expect(store.transitionRemediation(rem.id, 'awaiting_approval', 'applying', { note: '' }, at(3))).rejects.toThrow('illegal remediation transition awaiting_approval -> applying');
+        const approved = await store.transitionRemediation(rem.id, 'awaiting_approval', 'planned', { note: 'approved by alice' }, at(3));
+        expect(approved.decision.outcome).toBe('act');
+        await store.transitionRemediation(rem.id, 'planned', 'applying', { note: '' }, at(4));
+        expect((await store.actionHistory({ since: at(0) })).map((h) => h.remediationId)).toEqual([rem.id]);
+      });
+
+      test('rememberSlackRequest: a signature is new once; forgotten once older than the window', async () => {
+        expect(await store.rememberSlackRequest('v0=aa', at(1), at(-600))).toBe(true);
+        expect(await store.rememberSlackRequest('v0=aa', at(2), at(-600))).toBe(false);
+        expect(await store.rememberSlackRequest('v0=bb', at(2), at(-600))).toBe(true);
+        // Once older than forgetBefore it is forgotten (the timestamp window refuses it anyway).
+        expect(await store.rememberSlackRequest('v0=aa', at(700), at(100))).toBe(true);
+        const concurrent = await Promise.all([1, 2, 3, 4].map(() => store.rememberSlackRequest('v0=cc', at(5), at(-600))));
+        expect(concurrent.filter(Boolean)).toHaveLength(1);
+      });
+
+      testWithPeer('a signature seen by one replica is a replay on another', async () => {
+        expect(await store.rememberSlackRequest('v0=dd', at(1), at(-600))).toBe(true);
+        const other = await peer();
+        expect(await other.rememberSlackRequest('v0=dd', at(2), at(-600))).toBe(false);
+      });
+    });
+
     describe('withTargetLock', () => {
       test("returns fn's value, passes on fn's error, and is free again afterwards", async () => {
         await expect(store.withTargetLock('k', () => Promise.resolve(42))).resolves.toBe(42);

@@ -2,7 +2,8 @@
  * People's controls on the running service (built CLI, real HTTP, PostgreSQL, the sandbox
  * API server): `autoremediator pause` through one replica holds the next decision of the
  * other, survives a restart, and `autoremediator resume` lets the next decision act; a
- * freeze window skips with its reason.
+ * freeze window skips with its reason; a run planned on one replica awaits approval and, approved
+ * through the other, acts once.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,7 @@ describePg('pause, resume and freeze on two running replicas', () => {
     await admin.end();
     api = await startSandboxApi({ seed: loadSeed(), readyDelayMs: 10, tickMs: 100 });
     const template = api.get('apps/v1', 'Deployment', 'ci', 'ci-failure-agent-consumer')!;
-    for (let i = 0; i < 4; i++) api.put({ ...template, metadata: { name: `worker-${i}`, namespace: 'ci', labels: { app: `worker-${i}` } }, status: undefined });
+    for (let i = 0; i < 5; i++) api.put({ ...template, metadata: { name: `worker-${i}`, namespace: 'ci', labels: { app: `worker-${i}` } }, status: undefined });
     dir = mkdtempSync(join(tmpdir(), 'controls-'));
     mkdirSync(join(dir, 'rules'));
     writeFileSync(
@@ -69,6 +70,12 @@ describePg('pause, resume and freeze on two running replicas', () => {
     action: { type: scale, minReplicas: 2, maxReplicas: 10 }
     # every minute for two minutes: always in force
     freeze: [{ name: always-frozen, cron: "* * * * *", duration: 2m, timeZone: Europe/Berlin }]
+  - name: scale-approved
+    matchers: ['alertname="ApprovedBacklog"']
+    target: { apiVersion: apps/v1, kind: Deployment, namespace: ci, name: "{{ $labels.deployment }}" }
+    action: { type: scale, minReplicas: 2, maxReplicas: 10, policies: [{ type: Pods, value: 1, periodSeconds: 600 }] }
+    validate: { rolloutTimeout: 30s }
+    approval: { required: true, timeout: 1h }
 `,
     );
     const url = new URL(ADMIN_URL);
@@ -179,6 +186,25 @@ describePg('pause, resume and freeze on two running replicas', () => {
     expect(r.out).toContain('say why with --reason');
     expect((await get<{ items: unknown[] }>(replicas[0]!.url, '/api/v1/pause')).items).toEqual([]);
   });
+
+  test('a run planned on one replica waits; approved through the other, it acts once', async () => {
+    const [a, b] = replicas;
+    await post(a!.url, body('ApprovedBacklog', 'worker-4'));
+    let rem: Remediation | undefined;
+    await waitFor('the run to await approval (seen by the other replica)', async () => {
+      rem = (await get<{ items: Remediation[] }>(b!.url, '/api/v1/remediations?target=ci%2Fdeployment%2Fworker-4&limit=1')).items[0];
+      return rem?.phase === 'awaiting_approval';
+    }, 10_000, 50);
+    expect(scaleWrites('worker-4')).toBe(0);
+    const res = await fetch(`${b!.url}/api/v1/remediations/${rem!.id}/approve`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN}`, 'X-Actor': 'dana', 'Content-Type': 'application/json' }, body: JSON.stringify({ reason: 'checked the queue' }) });
+    expect(res.status).toBe(200);
+    await waitFor('the approved run to succeed', async () => (await get<Remediation>(a!.url, `/api/v1/remediations/${rem!.id}`)).phase === 'succeeded', 20_000, 50);
+    expect(scaleWrites('worker-4')).toBe(1);
+    // answered: the first replica refuses a second answer with its reason
+    const again = await fetch(`${a!.url}/api/v1/remediations/${rem!.id}/deny`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN}`, 'X-Actor': 'erin' } });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ reason: 'not-awaiting-approval' });
+  }, 60_000);
 
   test('a freeze window skips with its reason', async () => {
     await post(replicas[1]!.url, body('FrozenBacklog', 'worker-3'));

@@ -16,7 +16,7 @@ import { loadSeed, startSandboxApi, type SandboxApi } from '../../src/sandbox/in
 const WEBHOOK = 'journal-webhook-token-0123456789';
 const ADMIN = 'journal-admin-token-0123456789ab';
 
-function rules(dir: string, rolloutTimeout: string): string {
+function rules(dir: string, rolloutTimeout: string, extra = ''): string {
   const rulesDir = join(dir, 'rules');
   writeFileSync(
     join(rulesDir, 'rules.yaml'),
@@ -27,7 +27,7 @@ function rules(dir: string, rolloutTimeout: string): string {
     action: { type: scale, minReplicas: 2, maxReplicas: 12, policies: [{ type: Pods, value: 2, periodSeconds: 120 }] }
     cooldown: 10m
     validate: { rolloutTimeout: ${rolloutTimeout} }
-`,
+${extra}`,
   );
   return rulesDir;
 }
@@ -39,7 +39,7 @@ interface Run {
   env: Record<string, string>;
 }
 
-async function setup(rolloutTimeout: string): Promise<Run> {
+async function setup(rolloutTimeout: string, extraRule = ''): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'journal-'));
   mkdirSync(join(dir, 'rules'), { recursive: true });
   const api = await startSandboxApi({ seed: loadSeed(), readyDelayMs: 50, tickMs: 10 });
@@ -50,7 +50,7 @@ async function setup(rolloutTimeout: string): Promise<Run> {
     WEBHOOK_TOKEN: WEBHOOK,
     ADMIN_TOKEN: ADMIN,
     DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
-    RULES_DIR: rules(dir, rolloutTimeout),
+    RULES_DIR: rules(dir, rolloutTimeout, extraRule),
     ALLOWED_NAMESPACES: 'ci',
     READINESS_POLL_MS: '20',
   };
@@ -120,6 +120,73 @@ describe('SIGKILL at each point of a remediation, then restart', () => {
           const stored = await alerts(second.url);
           return stored.length === 1 && stored[0]!.decidedAt !== null;
         }, 10_000, 50);
+      } finally {
+        second.cli.kill('SIGTERM');
+        await second.cli.exited;
+      }
+    } finally {
+      await run.api.close();
+      rmSync(run.dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+});
+
+describe('SIGKILL while a run awaits approval, and just after it was approved', () => {
+  const approve = (url: string, id: string) => fetch(`${url}/api/v1/remediations/${id}/approve`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN}`, 'X-Actor': 'alice' } });
+  const runs = async (url: string) => (await remediations(url)) as Array<{ id: string; phase: string; transitions: Array<{ to: string; note: string }> }>;
+
+  test('crash at awaiting_approval: the restart keeps it waiting (nothing applied); approved, it is applied exactly once', async () => {
+    const run = await setup('5s', '    approval: { required: true, timeout: 1h }\n');
+    try {
+      const first = await start(run, { AUTOREMEDIATOR_CRASH_AT: 'awaiting_approval' });
+      expect((await post(first.url)).status).toBe(202);
+      expect((await first.cli.exited).signal).toBe('SIGKILL');
+
+      const second = await start(run);
+      try {
+        // the resume pass at start (and later ones) leave a waiting run alone
+        await waitFor('the interrupted alert marked decided', async () => (await alerts(second.url))[0]?.decidedAt != null, 10_000, 50);
+        const [waiting] = await runs(second.url);
+        expect(waiting).toMatchObject({ phase: 'awaiting_approval' });
+        expect(waiting!.transitions.map((t) => t.to)).toEqual(['planned', 'awaiting_approval']);
+        expect(await appliedEvents(run.api, 'AutoremediatorScaled')).toBe(0);
+        expect(replicas(run.api)).toBe(2);
+
+        expect((await approve(second.url, waiting!.id)).status).toBe(200);
+        await waitFor('the approved run to succeed', async () => (await runs(second.url)).some((r) => r.phase === 'succeeded'), 15_000, 50);
+        expect(await runs(second.url)).toHaveLength(1);
+        expect(await appliedEvents(run.api, 'AutoremediatorScaled')).toBe(1);
+        expect(replicas(run.api)).toBe(4);
+      } finally {
+        second.cli.kill('SIGTERM');
+        await second.cli.exited;
+      }
+    } finally {
+      await run.api.close();
+      rmSync(run.dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
+  test('crash right after the approval is stored: the restart applies the approved plan exactly once', async () => {
+    const run = await setup('5s', '    approval: { required: true, timeout: 1h }\n');
+    try {
+      const first = await start(run, { AUTOREMEDIATOR_CRASH_AT: 'approved' });
+      expect((await post(first.url)).status).toBe(202);
+      await waitFor('the run to wait for approval', async () => (await runs(first.url)).some((r) => r.phase === 'awaiting_approval'), 10_000, 50);
+      const [waiting] = await runs(first.url);
+      // the process dies while answering: no answer reaches the client
+      await expect(approve(first.url, waiting!.id)).rejects.toThrow();
+      expect((await first.cli.exited).signal).toBe('SIGKILL');
+      expect(await appliedEvents(run.api, 'AutoremediatorScaled')).toBe(0);
+
+      const second = await start(run);
+      try {
+        await waitFor('the resumed run to succeed', async () => (await runs(second.url)).some((r) => r.phase === 'succeeded'), 15_000, 50);
+        const [done] = await runs(second.url);
+        expect(done!.transitions.map((t) => t.to)).toEqual(['planned', 'awaiting_approval', 'planned', 'applying', 'validating', 'succeeded']);
+        expect(done!.transitions[2]!.note).toContain('approved by alice');
+        expect(await appliedEvents(run.api, 'AutoremediatorScaled')).toBe(1);
+        expect(replicas(run.api)).toBe(4);
       } finally {
         second.cli.kill('SIGTERM');
         await second.cli.exited;

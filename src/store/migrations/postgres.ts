@@ -156,4 +156,18 @@ CREATE TABLE pauses (
 CREATE INDEX pauses_in_force ON pauses (created_at, id) WHERE ended_at IS NULL;
 `,
   },
+  {
+    version: 7,
+    name: 'slack requests',
+    sql: `
+-- Signatures of Slack interaction requests (Approve / Deny buttons) seen within Slack's
+-- 5-minute timestamp window: a replayed request is refused on every replica.
+-- (A run awaiting approval needs no column: the phase is text, the approval is in result.)
+CREATE TABLE slack_requests (
+  signature text PRIMARY KEY,
+  seen_at   timestamptz NOT NULL
+);
+CREATE INDEX slack_requests_by_seen ON slack_requests (seen_at);
+`,
+  },
 ];

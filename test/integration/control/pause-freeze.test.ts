@@ -193,8 +193,8 @@ describe('freeze windows over the API', () => {
 
     const f = await request(t.app.http).get('/api/v1/freeze').set(admin).expect(200);
     expect(f.body.windows).toEqual([
-      { name: 'release-freeze', source: 'service', cron: '0 16 * * 5', duration: 64 * 3_600_000, timeZone: 'Europe/Berlin', active: { start: '2026-11-27T15:00:00.000Z', end: '2026-11-30T07:00:00.000Z' }, next: { start: '2026-12-04T15:00:00.000Z', end: '2026-12-07T07:00:00.000Z' } },
-      { name: 'nightly', source: 'rule queue-add-consumers', cron: '0 2 * * *', duration: 3_600_000, timeZone: 'Europe/Berlin', active: null, next: { start: '2026-11-28T01:00:00.000Z', end: '2026-11-28T02:00:00.000Z' } },
+      { name: 'release-freeze', source: 'service', cron: '0 16 * * 5', duration: 64 * 3_600_000, timeZone: 'Europe/Berlin', mode: 'freeze', active: { start: '2026-11-27T15:00:00.000Z', end: '2026-11-30T07:00:00.000Z' }, next: { start: '2026-12-04T15:00:00.000Z', end: '2026-12-07T07:00:00.000Z' } },
+      { name: 'nightly', source: 'rule queue-add-consumers', cron: '0 2 * * *', duration: 3_600_000, timeZone: 'Europe/Berlin', mode: 'freeze', active: null, next: { start: '2026-11-28T01:00:00.000Z', end: '2026-11-28T02:00:00.000Z' } },
     ]);
     expect((await request(t.app.http).get('/readyz')).body.detail.controls.frozen).toEqual([{ name: 'release-freeze', source: 'service', until: '2026-11-30T07:00:00.000Z' }]);
     await request(t.app.http).get('/api/v1/freeze').expect(401);

@@ -80,10 +80,33 @@ describe('loadConfig', () => {
       ALERTMANAGER_URL: 'http://am-0:9093/, http://am-1:9093',
       SILENCE_DURING_VALIDATION: 'true',
     });
-    expect(c.freezeWindows).toEqual([{ name: 'release-freeze', cron: '0 16 * * 5', durationMs: 64 * 3_600_000, timeZone: 'Europe/Berlin' }]);
+    expect(c.freezeWindows).toEqual([{ name: 'release-freeze', cron: '0 16 * * 5', durationMs: 64 * 3_600_000, timeZone: 'Europe/Berlin', mode: 'freeze' }]);
     expect(c.alertmanagerUrls).toEqual(['http://am-0:9093', 'http://am-1:9093']);
     expect(c.silenceDuringValidation).toBe(true);
     expect(loadConfig(BASE)).toMatchObject({ freezeWindows: [], alertmanagerUrls: [], silenceDuringValidation: false });
+  });
+
+  test('approval mode: APPROVAL_REQUIRED, APPROVAL_NAMESPACES, APPROVAL_TIMEOUT, approval windows, SLACK_SIGNING_SECRET', () => {
+    const c = loadConfig({
+      ...BASE,
+      APPROVAL_REQUIRED: 'true',
+      APPROVAL_NAMESPACES: 'prod, payments',
+      APPROVAL_TIMEOUT: '30m',
+      FREEZE_WINDOWS: '[{"name":"weekend","cron":"0 0 * * 6","duration":"48h","mode":"approval"}]',
+      SLACK_BOT_TOKEN: 'xoxb-1-2-3',
+      SLACK_CHANNEL: '#ops',
+      SLACK_SIGNING_SECRET: 'signing-secret-0123',
+    });
+    expect(c.approval).toEqual({ required: true, namespaces: ['prod', 'payments'], timeoutMs: 1_800_000, windows: [expect.objectContaining({ name: 'weekend', mode: 'approval' })] });
+    expect(c.slackSigningSecret).toBe('signing-secret-0123');
+    expect(loadConfig(BASE)).toMatchObject({ approval: { required: false, namespaces: [], timeoutMs: 3_600_000, windows: [] }, slackSigningSecret: null });
+  });
+
+  test('approval settings that cannot work name their variable', () => {
+    expect(problems({ ...BASE, APPROVAL_TIMEOUT: 'soon' })).toEqual([expect.stringContaining('APPROVAL_TIMEOUT must be a duration')]);
+    expect(problems({ ...BASE, APPROVAL_NAMESPACES: 'prod, Bad_NS' })).toEqual(['APPROVAL_NAMESPACES: not a namespace name: "Bad_NS"']);
+    expect(problems({ ...BASE, SLACK_SIGNING_SECRET: 'x' })).toEqual([expect.stringContaining('SLACK_SIGNING_SECRET: the Approve / Deny buttons need Slack bot mode')]);
+    expect(problems({ ...BASE, FREEZE_WINDOWS: '[{"name":"w","cron":"0 0 * * 6","duration":"1h","mode":"ask"}]' })).toEqual([expect.stringMatching(/^FREEZE_WINDOWS\[0\]\.mode: /)]);
   });
 
   test('ALLOWED_NAMESPACES=* allows any namespace', () => {

@@ -88,7 +88,7 @@ describe('window configuration errors name the field', () => {
   });
 
   test('a valid window defaults to UTC', () => {
-    expect(freezeWindowSchema.parse({ name: 'x', cron: '0 16 * * 5', duration: '64h' })).toEqual({ name: 'x', cron: '0 16 * * 5', durationMs: 64 * h, timeZone: 'UTC' });
+    expect(freezeWindowSchema.parse({ name: 'x', cron: '0 16 * * 5', duration: '64h' })).toEqual({ name: 'x', cron: '0 16 * * 5', durationMs: 64 * h, timeZone: 'UTC', mode: 'freeze' });
     expect(cronProblem('*/5 * * * * *')).toBeNull();
   });
 });

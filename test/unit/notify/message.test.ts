@@ -225,3 +225,36 @@ test('remediationUrl joins without a double slash and encodes the id', () => {
   expect(remediationUrl('https://a.example/', 'rem 1/x')).toBe('https://a.example/api/v1/remediations/rem%201%2Fx');
   expect(remediationUrl('https://a.example', 'r')).toBe('https://a.example/api/v1/remediations/r');
 });
+
+describe('approval in the message', () => {
+  const approval = { sources: ['rule scale-consumers'], requestedAt: '2026-11-28T10:21:00.000Z', deadline: '2026-11-28T10:51:00.000Z', timeoutMs: 1_800_000, explanation: 'Waiting for approval …' };
+
+  test('while the run waits: who asked, until when, and the Approve / Deny buttons carrying its id', () => {
+    const rem = remediation({ phase: 'awaiting_approval', result: { approval } });
+    const m = buildMessage({ remediation: rem, from: 'planned', to: 'awaiting_approval', note: approval.explanation });
+    expect(headerOf(m.blocks)).toContain('Awaiting approval');
+    expect(blockText(m)).toContain('*Needs approval* (required by rule scale-consumers) until 2026-11-28T10:51:00.000Z');
+    const actions = m.blocks.filter((b) => b.type === 'actions');
+    expect(actions).toEqual([
+      {
+        type: 'actions',
+        block_id: 'approval:rem-1',
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Approve', emoji: true }, action_id: 'autoremediator_approve', value: 'rem-1', style: 'primary' },
+          { type: 'button', text: { type: 'plain_text', text: 'Deny', emoji: true }, action_id: 'autoremediator_deny', value: 'rem-1', style: 'danger' },
+        ],
+      },
+    ]);
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    ['approved', { outcome: 'approved', by: 'alice', at: '2026-11-28T10:25:00.000Z', reason: 'queue is real' }, ':white_check_mark: *Approved* by alice at 2026-11-28T10:25:00.000Z ("queue is real")'],
+    ['denied, the actor escaped', { outcome: 'denied', by: '<!channel> mallory', at: '2026-11-28T10:25:00.000Z' }, ':no_entry_sign: *Denied* by &lt;!channel&gt; mallory at 2026-11-28T10:25:00.000Z'],
+    ['expired', { outcome: 'expired', at: '2026-11-28T10:51:00.000Z' }, ':alarm_clock: *Approval expired* at 2026-11-28T10:51:00.000Z'],
+  ])('once answered (%s): who, when, why; no buttons', (_name, answer, text) => {
+    const rem = remediation({ phase: 'skipped', result: { approval: { ...approval, ...answer } } });
+    const m = buildMessage({ remediation: rem, from: 'awaiting_approval', to: 'skipped', note: 'x' });
+    expect(blockText(m)).toContain(text);
+    expect(m.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+});

@@ -109,6 +109,8 @@ describe('decide: every path has an outcome and a reason', () => {
     // a restore step of this rule does not start its cooldown: a re-firing alert may act again at once
     ['restore steps do not count for the cooldown', { state: found({ replicas: 4 }), history: [record({ origin: 'restore', at: ago(200), before: { replicas: 6 }, after: { replicas: 4 } })] }, 'act'],
     ['in progress', { history: [record({ rule: 'other', phase: 'validating', at: ago(20) })] }, 'in-progress'],
+    // a run of this rule awaiting approval has not acted: it holds the target (in-progress), it starts no cooldown
+    ['awaiting approval: in progress, not a cooldown', { history: [record({ phase: 'awaiting_approval', at: ago(20) })] }, 'in-progress'],
     ['selectPolicy Disabled', { rule: rule({ action: { type: 'scale', maxReplicas: 12, selectPolicy: 'Disabled' } }) }, 'policy-disabled'],
   ])('%s', (_name, over, expected) => {
     const d = decide(input(over));
