@@ -12,7 +12,7 @@ import { errorHandler, HttpError } from './errors.js';
 import { intakeRouter, type IntakeDeps } from './intake.js';
 import { controlRouter, type ControlApiDeps } from './control-api.js';
 import { requireAdmin } from './status/admin-auth.js';
-import { statusRouter } from './status/router.js';
+import { statusRouter, ViewCache } from './status/router.js';
 import type { TargetSampler } from './status/sampler.js';
 import { SessionKeys } from './status/session.js';
 
@@ -48,6 +48,14 @@ export function createHttpApp(deps: HttpDeps): Express {
   };
   const adminAuth = requireAdmin(adminGate);
   const limits = { ...config.limits };
+  // The status page's views are cached for a second; a change made through the admin API
+  // (a breaker reset, a rollback, a pause …) empties the cache once answered, so the next
+  // refresh shows it. Alert intake does not: a storm must not make every poll recompute.
+  const views = new ViewCache();
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.path !== '/api/v1/alerts') res.on('finish', () => views.clear());
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -84,6 +92,7 @@ export function createHttpApp(deps: HttpDeps): Express {
       secureCookies: (config.publicUrl ?? '').startsWith('https://'),
       pollMs: 2000,
       sampleEveryMs: deps.statusSampleMs ?? 15_000,
+      views,
     }),
   );
 

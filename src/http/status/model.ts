@@ -95,7 +95,7 @@ export function alertSpans(alerts: readonly StoredAlert[]): AlertSpan[] {
     const span = spans.get(key) ?? {
       fingerprint: a.fingerprint,
       alertname: a.labels.alertname ?? '',
-      subject: a.labels.pod ?? a.labels.instance ?? a.labels.queue ?? a.labels.container ?? a.labels.namespace ?? '',
+      subject: a.labels.pod ?? a.labels.pod_name ?? a.labels.instance ?? a.labels.queue ?? a.labels.container ?? a.labels.namespace ?? '',
       start,
       end: null,
       generatorURL: a.generatorURL,

@@ -38,6 +38,16 @@ export interface StatusDeps {
   secureCookies: boolean;
   pollMs: number;
   sampleEveryMs: number;
+  /** Shared with the app, which empties it after each change made through the API. */
+  views: ViewCache;
+}
+
+/** The rendered views, each kept for a second; emptied after a change made through the API (a reset shows at once). */
+export class ViewCache {
+  readonly entries = new Map<string, { at: number; value: Promise<Rendered> }>();
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 interface Rendered {
@@ -61,7 +71,7 @@ const SECURITY_HEADERS = {
 export function statusRouter(deps: StatusDeps): Router {
   const { store, clock } = deps;
   const router = express.Router();
-  const cache = new Map<string, { at: number; value: Promise<Rendered> }>();
+  const cache = deps.views.entries;
 
   router.get('/status/assets/:file', (req, res, next) => {
     const asset = readAsset(String(req.params.file));
