@@ -166,7 +166,7 @@ interface StoredCheck {
 
 /** The validation checks' measurements of a run against the thresholds of its rule's checks. */
 export function checkSeries(r: Pick<Remediation, 'result'>, rule: Pick<Rule, 'validate'> | null): CheckSeries[] {
-  const checks = ((r.result?.validation as { checks?: Record<string, StoredCheck> } | undefined)?.checks ?? {}) as Record<string, StoredCheck>;
+  const checks: Record<string, StoredCheck> = (r.result?.validation as { checks?: Record<string, StoredCheck> } | undefined)?.checks ?? {};
   const baselines = (r.result?.baseline ?? {}) as Record<string, { value?: number | null }>;
   const specs = new Map((rule?.validate?.checks ?? []).map((c) => [c.name, c]));
   return Object.entries(checks).map(([name, c]) => {

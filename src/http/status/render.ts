@@ -7,7 +7,7 @@
  */
 import type { Pause } from '../../control/pause.js';
 import type { StoredAlert } from '../../domain/alert.js';
-import { SKIP_REASONS } from '../../domain/decision.js';
+import { SKIP_REASONS, type StateFields } from '../../domain/decision.js';
 import type { Remediation } from '../../domain/remediation.js';
 import type { Rule, RuleTable } from '../../rule-table/rule.js';
 import type { ReloadStatus } from '../../rule-table/watcher.js';
@@ -15,7 +15,7 @@ import type { Breaker } from '../../store/store.js';
 import type { AlertSpan, CheckSeries, DecisionFilter, DecisionRow, PhaseSpan, RuleMatch } from './model.js';
 import type { Reading } from './sampler.js';
 
-export function esc(v: unknown): string {
+export function esc(v: string | number | boolean | null | undefined): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
@@ -212,7 +212,7 @@ export interface RemediationData {
   series: CheckSeries[];
 }
 
-function fieldsTable(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string {
+function fieldsTable(before: StateFields | undefined, after: StateFields | undefined): string {
   const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
   if (!keys.length) return '<p class="muted">No change computed.</p>';
   return `<table class="compact"><thead><tr><th>Field</th><th>Before</th><th></th><th>After</th></tr></thead><tbody>${keys
@@ -235,13 +235,13 @@ export function remediationLive(d: RemediationData): string {
     buttons.push(`<span class="approval"><input type="text" name="reason" placeholder="reason (optional)" maxlength="500" data-reason-for="${esc(rem.id)}">
 <button class="primary" data-action="approve" data-id="${esc(rem.id)}">Approve</button><button class="danger" data-action="deny" data-id="${esc(rem.id)}">Deny</button></span>`);
   }
-  const validation = (rem.result?.validation ?? null) as { outcome?: string; summary?: string } | null;
+  const validation = rem.result?.validation as { outcome?: string; summary?: string } | undefined;
   return `<section class="summary">${phaseBadge(rem.phase)} ${reasonBadge(dec.outcome === 'skip' ? dec.reason : 'act')}
 ${rem.dryRun ? '<span class="badge skip">dry-run</span>' : ''} origin <b>${esc(rem.origin)}</b> · rule <b>${esc(rem.rule ?? 'none')}</b> · action <b>${esc(dec.action ?? '—')}</b>
 ${rem.targetKey ? ` · target <a href="${targetHref(rem.targetKey)}">${esc(rem.targetKey)}</a>` : ''} · decided ${time(rem.createdAt)}</section>
 <p class="explanation">${esc(dec.explanation)}</p>
 ${buttons.length ? `<div class="buttons">${buttons.join(' ')}</div>` : ''}
-<div class="grid2"><section><h2>Before → after</h2>${fieldsTable(dec.before as Record<string, unknown> | undefined, dec.after as Record<string, unknown> | undefined)}</section>
+<div class="grid2"><section><h2>Before → after</h2>${fieldsTable(dec.before, dec.after)}</section>
 <section><h2>Alert</h2>${
     alert
       ? `<p>${alert.status === 'firing' ? '<span class="badge alert">firing</span>' : '<span class="badge resolved">resolved</span>'} <b>${esc(alert.labels.alertname ?? '')}</b> since ${time(alert.startsAt)}</p>

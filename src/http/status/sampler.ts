@@ -43,7 +43,7 @@ export function readingFromObject(obj: Record<string, unknown>): Pick<Reading, '
   const status = (obj.status ?? {}) as Record<string, unknown>;
   const desired = num(spec.replicas) ?? num(spec.instances);
   const ready = num(status.readyReplicas) ?? num(status.readyInstances) ?? (desired === null ? null : 0);
-  const podSpec = ((spec.template as { spec?: { containers?: unknown } } | undefined)?.spec ?? {}) as { containers?: unknown };
+  const podSpec: { containers?: unknown } = (spec.template as { spec?: { containers?: unknown } } | undefined)?.spec ?? {};
   const containers = Array.isArray(podSpec.containers)
     ? (podSpec.containers as Array<{ name?: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }>).map((c) => ({
         name: c.name ?? '',

@@ -106,7 +106,7 @@ test('ruleMatches: the alerts each rule matched, how often, how often it acted',
 });
 
 describe('pausesFor', () => {
-  const p = (subject: Pause['subject']): Pause => ({ subject, actor: 'a', reason: 'r', at: new Date(), expiresAt: null, id: 'x', scopeKey: 'k', endedAt: null, endedBy: null }) as Pause;
+  const p = (subject: Pause['subject']): Pause => ({ subject, actor: 'a', reason: 'r', at: new Date(), expiresAt: null, id: 'x', scopeKey: 'k', endedAt: null, endedBy: null });
   const target = { key: 'ci/deployment/api', namespace: 'ci' };
   test.each([
     ['global', p({ scope: 'global' }), true],
