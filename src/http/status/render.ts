@@ -24,6 +24,11 @@ function jsonBlock(kind: string, data: unknown): string {
   return `<script type="application/json" data-chart="${esc(kind)}">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`;
 }
 
+/** A link from an alert (generatorURL, runbook_url) only when it is http(s): a `javascript:` URL from a webhook body never becomes a link. */
+export function safeUrl(u: string | undefined | null): string | null {
+  return typeof u === 'string' && /^https?:\/\//i.test(u) ? u : null;
+}
+
 export function time(ms: number | string | Date | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   const d = new Date(ms);
@@ -174,7 +179,8 @@ function checkCharts(id: string, series: readonly CheckSeries[]): string {
 export function timelineLive(d: TimelineData): string {
   const events: Array<{ at: number; lane: string; html: string }> = [];
   for (const s of d.spans) {
-    events.push({ at: s.start, lane: 'alert', html: `<span class="badge alert">firing</span> ${esc(s.alertname)} ${esc(s.subject)} <a href="${esc(s.generatorURL)}" rel="noopener noreferrer" target="_blank">source</a>` });
+    const source = safeUrl(s.generatorURL);
+    events.push({ at: s.start, lane: 'alert', html: `<span class="badge alert">firing</span> ${esc(s.alertname)} ${esc(s.subject)}${source ? ` <a href="${esc(source)}" rel="noopener noreferrer" target="_blank">source</a>` : ''}` });
     if (s.end !== null) events.push({ at: s.end, lane: 'alert', html: `<span class="badge resolved">resolved</span> ${esc(s.alertname)} ${esc(s.subject)}` });
   }
   for (const r of d.decisions) {
@@ -246,7 +252,7 @@ ${buttons.length ? `<div class="buttons">${buttons.join(' ')}</div>` : ''}
     alert
       ? `<p>${alert.status === 'firing' ? '<span class="badge alert">firing</span>' : '<span class="badge resolved">resolved</span>'} <b>${esc(alert.labels.alertname ?? '')}</b> since ${time(alert.startsAt)}</p>
 <p>${esc(alert.annotations.summary ?? alert.annotations.description ?? '')}</p>
-<p>${alert.generatorURL ? `<a class="generator" href="${esc(alert.generatorURL)}" rel="noopener noreferrer" target="_blank">Open the alert's expression (generatorURL)</a>` : ''}${alert.annotations.runbook_url ? ` · <a href="${esc(alert.annotations.runbook_url)}" rel="noopener noreferrer" target="_blank">runbook</a>` : ''}</p>
+<p>${safeUrl(alert.generatorURL) ? `<a class="generator" href="${esc(alert.generatorURL)}" rel="noopener noreferrer" target="_blank">Open the alert's expression (generatorURL)</a>` : ''}${safeUrl(alert.annotations.runbook_url) ? ` · <a href="${esc(alert.annotations.runbook_url)}" rel="noopener noreferrer" target="_blank">runbook</a>` : ''}</p>
 <p class="small">${Object.entries(alert.labels)
           .map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`)
           .join(' ')}</p>`
