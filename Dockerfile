@@ -69,6 +69,8 @@ COPY --from=deps /app/node_modules/bindings ./node_modules/bindings
 COPY --from=deps /app/node_modules/file-uri-to-path ./node_modules/file-uri-to-path
 # The bundle, its source map (node --enable-source-maps) and the licences of what it bundles.
 COPY --from=build /app/dist/autoremediator.mjs /app/dist/autoremediator.mjs.map /app/dist/autoremediator.mjs.LEGAL.txt ./dist/
+# The status page's assets (status.js, status.css, uPlot), served from beside the bundle.
+COPY --from=build /app/dist/assets ./dist/assets
 # The sandbox's seed cluster, read at run time by `autoremediator sandbox` (tsc copies no YAML).
 COPY --from=build /app/src/sandbox/seed ./dist/src/sandbox/seed
 COPY package.json ./

@@ -1,6 +1,8 @@
 // `npm run build`: the service as users run it, and the modules the tests import.
 //  1. tsc -p tsconfig.build.json → dist/src/**.js (type-checked; what tests and library users import)
 //  2. the sandbox's seed YAML → dist/src/sandbox/seed/ (tsc copies no YAML)
+//  2b. the status page's assets (status.js, status.css, uPlot's build) → dist/assets/ (beside the
+//     bundle, what the Docker image carries) and dist/src/http/status/assets/ (beside tsc's output)
 //  3. esbuild → dist/autoremediator.mjs: the CLI and everything it imports in one ES module, which
 //     is what `autoremediator`, `npm start` and the Docker image run. One module instead of ~1,400
 //     (client-node alone is ~1,000 files) halves the start time and saves ~45 MiB of RSS (see
@@ -22,6 +24,12 @@ const require = createRequire(import.meta.url);
 
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
 cpSync(join(root, 'src/sandbox/seed'), join(root, 'dist/src/sandbox/seed'), { recursive: true });
+const uplot = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+for (const dest of ['dist/assets', 'dist/src/http/status/assets']) {
+  cpSync(join(root, 'src/http/status/assets'), join(root, dest), { recursive: true });
+  for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) cpSync(join(uplot, f), join(root, dest, f));
+  cpSync(join(uplot, '..', 'LICENSE'), join(root, dest, 'uPlot.LICENSE.txt'));
+}
 function gitRevision() {
   if (process.env.GIT_REVISION) return process.env.GIT_REVISION;
   try {

@@ -25,6 +25,7 @@ import type { Store } from './store/store.js';
 import { ControlService } from './remediation/controls.js';
 import { Silencer } from './silence/silencer.js';
 import { AlertmanagerHttp } from './silence/alertmanager-http.js';
+import { TargetSampler } from './http/status/sampler.js';
 
 export interface AppDeps {
   config: Config;
@@ -157,6 +158,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   let accepting = true;
   let stopped = false;
+  // The status page's readings of recent targets (replicas, HPA bounds, resources over time).
+  const sampler = new TargetSampler({ cluster: deps.cluster, store, clock, logger, intervalMs: config.statusSampleMs });
 
   const http = createHttpApp({
     config,
@@ -170,6 +173,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     accepting: () => accepting,
     controls,
     approvals: { engine },
+    sampler,
+    statusSampleMs: config.statusSampleMs,
     readiness: async () => {
       const storeOk = await store.ping().catch(() => false);
       const workers = engine.watchdog.status();
@@ -234,6 +239,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       metrics.breakersOpen.set((await store.listBreakers()).filter((b) => b.open).length);
       await controls.refresh();
       app.scheduler = startScheduler(jobs, store, logger);
+      sampler.start();
     },
     async stop(graceMs = 20_000) {
       if (stopped) return;
@@ -241,6 +247,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       accepting = false;
       app.scheduler?.stop();
       rules.stop();
+      await sampler.stop();
       const drained = await engine.drain(graceMs);
       if (!drained) logger.warn('grace period over with work in flight; it resumes from the journal on the next start');
       // Claims on alerts this process will not decide go back at once, so another replica decides them

@@ -334,6 +334,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       ALLOWED_NAMESPACES: 'ci',
       DRY_RUN: 'false',
       LOG_LEVEL: 'info',
+      // The status page's timeline: a reading of the targets every second, as the load ramps.
+      STATUS_SAMPLE_INTERVAL: '1s',
       ...process.env,
       RULES_DIR: join(dir, 'rules'),
       PORT: String(opts.port),
@@ -383,7 +385,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     process.once('SIGTERM', onSignal('SIGTERM'));
 
     out(`autoremediator demo: the whole loop on 127.0.0.1 (files, logs and state in ${dir})
-  service            ${running.url}   (admin token ${adminToken}; rules: ${ruleFiles.join(', ')}, every time ÷60)
+  service            ${running.url}   (status page: log in with the admin token ${adminToken}; rules: ${ruleFiles.join(', ')}, every time ÷60)
   simulated cluster  ${api.url}   (kubectl --kubeconfig ${kubeconfig} -n ci get deploy,hpa,pods)
   Prometheus         ${promUrl}   (pid ${prom.proc.pid}; alert rules ${alertRules})
   Alertmanager       http://127.0.0.1:${amPort}   (pid ${am.proc.pid})
@@ -391,7 +393,7 @@ Change the load while it runs:
   autoremediator sandbox load --url ${api.url} --rps 1500
   curl -sS -X POST ${api.url}/sandbox/load -d '{"messagesPerSecond": 600}'
 Ctrl-C stops everything.
-DEMO_READY ${JSON.stringify({ service: running.url, api: api.url, prometheus: promUrl, alertmanager: `http://127.0.0.1:${amPort}`, pids: { prometheus: prom.proc.pid, alertmanager: am.proc.pid }, adminToken })}
+DEMO_READY ${JSON.stringify({ service: running.url, api: api.url, prometheus: promUrl, alertmanager: `http://127.0.0.1:${amPort}`, pids: { prometheus: prom.proc.pid, alertmanager: am.proc.pid }, adminToken, webhookToken, dataDir: dir })}
 `);
 
     // Start the story once the workload runs: its pods become Ready after --ready-delay.

@@ -87,6 +87,7 @@ autoremediator sandbox is running
   simulated cluster   ${api.url}   (kubeconfig ${kubeconfig})
   webhook token       ${webhookToken}
   admin token         ${adminToken}
+  status page         ${running.url}/   (log in with the admin token)
 
 Post a captured HighPodCPU notification (3 pods of ci-failure-agent):
   curl -sS -X POST ${running.url}/api/v1/alerts -H 'Authorization: Bearer ${webhookToken}' \\

@@ -202,6 +202,18 @@ const envSchema = z.object({
   DATABASE_QUERY_TIMEOUT_MS: int('DATABASE_QUERY_TIMEOUT_MS', 100, 600_000),
   RESTORE_SCHEDULE: z.string().optional(),
   RESUME_SCHEDULE: z.string().optional(),
+  STATUS_SAMPLE_INTERVAL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const ms = parseDuration(v);
+      if (ms === null || ms < 500 || ms > 3_600_000) {
+        ctx.addIssue({ code: 'custom', message: `STATUS_SAMPLE_INTERVAL must be a duration from 500ms to 1h, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   RUN_LEASE_TTL: z
     .string()
     .optional()
@@ -258,6 +270,8 @@ export interface Config {
   resumeSchedule: string;
   /** A run whose heartbeat is older than this belongs to a process that is gone. */
   runLeaseTtlMs: number;
+  /** How often the status page reads the current state of recent targets (STATUS_SAMPLE_INTERVAL). */
+  statusSampleMs: number;
   /** Slack, or null when not configured. */
   slack: SlackConfig | null;
   /** The service's freeze windows (FREEZE_WINDOWS); rules may add their own. */
@@ -425,6 +439,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     restoreSchedule: e.RESTORE_SCHEDULE ?? '*/15 * * * * *',
     resumeSchedule: e.RESUME_SCHEDULE ?? '*/10 * * * * *',
     runLeaseTtlMs: e.RUN_LEASE_TTL ?? 30_000,
+    statusSampleMs: e.STATUS_SAMPLE_INTERVAL ?? 15_000,
     slack,
     freezeWindows,
     alertmanagerUrls,

@@ -80,6 +80,13 @@ describe('every route × every credential', () => {
       { method: 'get', path: '/api/v1/breakers', expect: ADMIN_ONLY(200) },
       { method: 'post', path: `/api/v1/breakers/${encodeURIComponent('ci/deployment/nothing')}/reset`, expect: ADMIN_ONLY(404) },
       { method: 'post', path: '/api/v1/breakers/ci/deployment/nothing/reset', expect: ADMIN_ONLY(404) },
+      // the status page: its views are admin-only, its static assets hold no data
+      { method: 'get', path: '/', expect: ADMIN_ONLY(200) },
+      { method: 'get', path: '/decisions', expect: ADMIN_ONLY(200) },
+      { method: 'get', path: '/rules', expect: ADMIN_ONLY(200) },
+      { method: 'get', path: '/targets/ci/deployment/ci-failure-agent', expect: ADMIN_ONLY(200) },
+      { method: 'get', path: `/remediations/${remId}`, expect: ADMIN_ONLY(200) },
+      { method: 'get', path: '/status/assets/status.js', expect: OPEN },
       // unknown routes under /api/v1 are behind the admin credential too; elsewhere a plain 404
       { method: 'get', path: '/api/v1/nothing-here', expect: ADMIN_ONLY(404) },
       { method: 'get', path: '/nothing-here', expect: { none: 404, wrong: 404, webhook: 404, admin: 404, basic: 404 } },

@@ -95,11 +95,15 @@ describe('the runtime image layout', () => {
       const url = (JSON.parse(out.split('\n').find((l) => l.includes('autoremediator listening'))!) as { url: string }).url;
       answers.healthz = (await fetch(`${url}/healthz`)).status;
       answers.metrics = await (await fetch(`${url}/metrics`)).text();
+      // The status page and its assets (dist/assets/, beside the bundle).
+      answers.page = (await fetch(`${url}/`)).status;
+      for (const f of ['status.js', 'status.css', 'uPlot.iife.min.js', 'uPlot.min.css']) answers[f] = (await fetch(`${url}/status/assets/${f}`)).status;
     });
     expect(r.matched).toBe(true);
     expect(r.out).toMatch(/"store":"sqlite"/);
     expect(r.out).not.toMatch(/Cannot find (module|package)/);
     expect(answers.healthz).toBe(200);
+    expect(answers).toMatchObject({ page: 200, 'status.js': 200, 'status.css': 200, 'uPlot.iife.min.js': 200, 'uPlot.min.css': 200 });
     expect(answers.metrics).toMatch(/^autoremediator_build_info\{version="[^"]+",revision="[^"]+",node="v\d+/m);
   });
 
