@@ -18,3 +18,12 @@ export class WrongPhaseError extends Error {
     this.name = 'WrongPhaseError';
   }
 }
+
+/** The live state moved on since the run (e.g. a manual rollback of an older run): refused, nothing changed. */
+export class StateChangedError extends Error {
+  readonly code = 'state-changed';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateChangedError';
+  }
+}

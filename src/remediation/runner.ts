@@ -30,12 +30,13 @@ import type { ClusterPort } from '../actions/port.js';
 import type { ActDecision } from '../domain/decision.js';
 import { isTerminal, manualRollbackOf, type Phase, type Remediation, type RemediationListener } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../rule-table/rule.js';
-import { breakerVerdict, convergeVerdict, phaseAfterValidation, type BreakerPolicy, type RollbackEnd } from '../planner/verdicts.js';
+import { breakerVerdict, convergeVerdict, manualRollbackVerdict, phaseAfterValidation, type BreakerPolicy, type RollbackEnd } from '../planner/verdicts.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Store, TransitionPatch } from '../store/store.js';
+import { StateChangedError } from '../domain/errors.js';
 import type { Validator } from '../validation/port.js';
 import { crashPoint } from './crash-points.js';
 import { renderRule } from '../rule-table/render.js';
@@ -96,7 +97,11 @@ export class Runner {
         const current = run;
         const by = ctx.manualRollbackBy;
         ctx = { ...ctx, manualRollbackBy: undefined };
-        run = await this.locked(run, () => this.transition(current, 'rolling_back', { note: `manual rollback requested by ${by}`, result: { manualRollback: { by, at: this.deps.clock.now().toISOString() } } }));
+        run = await this.locked(run, async () => {
+          // --- issue 21 gate: only while the live state still shows this run's `after` (else StateChangedError, nothing changed).
+          await this.checkManualRollback(current);
+          return this.transition(current, 'rolling_back', { note: `manual rollback requested by ${by}`, result: { manualRollback: { by, at: this.deps.clock.now().toISOString() } } });
+        });
         continue;
       }
       if (isTerminal(run.phase) || ctx.stopAt?.includes(run.phase)) return run;
@@ -262,6 +267,22 @@ export class Runner {
     const manual = manualRollbackOf(done) !== null;
     await this.carryOutBreaker(done, { kind: 'rolled-back', manual, rollbacksInWindow: manual ? 0 : await this.rollbacksInWindow(done) });
     return done;
+  }
+
+  /** The manual-rollback gate (issue 21): read the target, manualRollbackVerdict(); refused → StateChangedError (409), nothing changed. */
+  private async checkManualRollback(rem: Remediation): Promise<void> {
+    const action = rem.snapshot?.action as ActionSpec | undefined;
+    const decision = rem.decision as ActDecision;
+    if (!rem.target || !action) return; // rollback() records "no snapshot" as it always did
+    let showsAfter: boolean | 'unknown' = false;
+    let readError: string | undefined;
+    try {
+      showsAfter = stateShows(await this.deps.cluster.readState(rem.target, action), decision.after, action);
+    } catch (err) {
+      readError = (err as Error).message;
+    }
+    const verdict = manualRollbackVerdict({ targetKey: rem.targetKey ?? rem.id, after: decision.after, showsAfter, ...(readError !== undefined ? { readError } : {}) });
+    if (!verdict.ok) throw new StateChangedError(`remediation ${rem.id} cannot be rolled back: ${verdict.why}`);
   }
 
   /** Automatic rollbacks of the run's target within the breaker's window (a person's rollbacks do not count). */

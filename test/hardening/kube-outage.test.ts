@@ -42,7 +42,7 @@ test('1 s of 500s on every read while the alert is decided: retried, the alert a
   const outage = ['get', 'list'].map((verb) => s.api.faults.failNext(1_000_000, 500, { verb }));
   await request(t.app.http).post('/api/v1/alerts').set(HOOK).send(fixture('firing-single-QueueDepthHigh').toString('utf8')).expect(202);
   // The outage lasts 1 s from the first request it refused.
-  await waitFor('a read refused with 500', async () => s.api.requests.some((r) => r.code === 500), 10_000, 2);
+  await waitFor('a read refused with 500', () => Promise.resolve(s.api.requests.some((r) => r.code === 500)), 10_000, 2);
   await new Promise((r) => setTimeout(r, 1000));
   for (const id of outage) s.api.faults.remove(id);
   await quiesce(t.app, 30_000);
