@@ -62,6 +62,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     deps.store ??
     (await openStore(config.databaseUrl, {
       queryTimeoutMs: config.databaseQueryTimeoutMs,
+      lockIdleTimeoutMs: config.runLeaseTtlMs,
       onCheckpointerFailure: (err) => logger.warn({ err }, 'the background WAL checkpointer stopped; SQLite checkpoints in the main thread again'),
     }));
 
@@ -150,6 +151,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     instanceId,
     listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : []), ...(silencer ? [silencer] : [])],
     stuckDecisionMs: config.stuckDecisionMs,
+    leaseTtlMs: config.runLeaseTtlMs,
   });
 
   let accepting = true;

@@ -27,3 +27,12 @@ export class StateChangedError extends Error {
     this.name = 'StateChangedError';
   }
 }
+
+/** This process may no longer drive the run (its lease is gone or could not be renewed): nothing was written. */
+export class LeaseLostError extends Error {
+  readonly code = 'lease-lost';
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLostError';
+  }
+}

@@ -55,6 +55,22 @@ export function convergeVerdict(input: { justEntered: boolean; showsAfter: boole
 }
 
 /**
+ * The lease fence before a Kubernetes write (apply, restore): write only while this process
+ * holds the run's lease, renewed just now. `ours` is the store's answer to the renewal; a
+ * renewal that took longer than a third of the lease leaves too little of it for the write
+ * (another replica may take the run over once the lease is stale), so it does not count.
+ */
+export type FenceVerdict = { ok: true } | { ok: false; why: string };
+
+export function fenceVerdict(input: { ours: boolean; tookMs: number; leaseTtlMs: number }): FenceVerdict {
+  if (!input.ours) return { ok: false, why: 'another replica holds the run\'s lease (it took the run over); this process must not write' };
+  if (input.tookMs > input.leaseTtlMs / 3) {
+    return { ok: false, why: `renewing the run's lease took ${input.tookMs} ms, over a third of RUN_LEASE_TTL (${input.leaseTtlMs} ms): too little of the lease is left to write` };
+  }
+  return { ok: true };
+}
+
+/**
  * A manual rollback (a person asked to undo a succeeded run): only while the live state still
  * shows the run's `after`. Otherwise something changed the target since (a later run, a person,
  * a controller) and restoring this run's snapshot would undo that: refused, with the reason.

@@ -30,13 +30,13 @@ import type { ClusterPort } from '../actions/port.js';
 import type { ActDecision } from '../domain/decision.js';
 import { isTerminal, manualRollbackOf, type Phase, type Remediation, type RemediationListener } from '../domain/remediation.js';
 import type { Rule, RuleTable } from '../rule-table/rule.js';
-import { breakerVerdict, convergeVerdict, manualRollbackVerdict, phaseAfterValidation, type BreakerPolicy, type RollbackEnd } from '../planner/verdicts.js';
+import { breakerVerdict, convergeVerdict, fenceVerdict, manualRollbackVerdict, phaseAfterValidation, type BreakerPolicy, type RollbackEnd } from '../planner/verdicts.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Store, TransitionPatch } from '../store/store.js';
-import { StateChangedError } from '../domain/errors.js';
+import { LeaseLostError, StateChangedError } from '../domain/errors.js';
 import type { Validator } from '../validation/port.js';
 import { crashPoint } from './crash-points.js';
 import { renderRule } from '../rule-table/render.js';
@@ -57,6 +57,10 @@ export interface RunnerDeps {
   logger: Logger;
   metrics: Metrics;
   listeners: RemediationListener[];
+  /** This process in run leases; with it every Kubernetes write is fenced by the lease (issue 21). */
+  instanceId?: string;
+  /** RUN_LEASE_TTL (default 30 s). */
+  leaseTtlMs?: number;
 }
 
 /** What the caller of drive() already knows; everything is found again when absent (resume). */
@@ -222,6 +226,7 @@ export class Runner {
       return this.applied(rem, `resumed after a restart: the change was already applied (${JSON.stringify(decision.after)})`, snapshotFromDecision(decision, action), decision.after);
     }
     if (verdict.next === 'failed') return this.transition(rem, 'failed', { note: `interrupted while applying; ${verdict.why}; not applied again` });
+    await this.fence(rem);
     const outcome: ApplyOutcome = await this.deps.cluster.apply(decision, action, rem.id, planRead ?? undefined);
     crashPoint('apply');
     if (!outcome.ok) {
@@ -256,6 +261,7 @@ export class Runner {
       await this.carryOutBreaker(failed, { kind: 'impossible' });
       return failed;
     }
+    await this.fence(rem);
     const outcome = await this.deps.cluster.restore(rem.target, action, rem.snapshot, rem.id);
     crashPoint('restore');
     if (!outcome.ok) {
@@ -267,6 +273,27 @@ export class Runner {
     const manual = manualRollbackOf(done) !== null;
     await this.carryOutBreaker(done, { kind: 'rolled-back', manual, rollbacksInWindow: manual ? 0 : await this.rollbacksInWindow(done) });
     return done;
+  }
+
+  /**
+   * --- issue 21 lease fence, right before each Kubernetes write (apply, restore): renew this
+   * process's lease on the run; fenceVerdict() decides. Refused (another replica took the run
+   * over, or the database cannot be reached in time): LeaseLostError, nothing written; the run
+   * stays in its phase for its lease holder (or the resume job once the lease is stale).
+   */
+  private async fence(rem: Remediation): Promise<void> {
+    const { store, clock, instanceId, leaseTtlMs = 30_000 } = this.deps;
+    if (instanceId === undefined) return;
+    const started = Date.now();
+    const at = clock.now();
+    let ours: boolean;
+    try {
+      ours = await store.fenceLease(rem.id, instanceId, new Date(at.getTime() - leaseTtlMs), at);
+    } catch (err) {
+      throw new LeaseLostError(`remediation ${rem.id}: not writing to ${rem.targetKey}: the run's lease could not be renewed (${(err as Error).message})`);
+    }
+    const verdict = fenceVerdict({ ours, tookMs: Date.now() - started, leaseTtlMs });
+    if (!verdict.ok) throw new LeaseLostError(`remediation ${rem.id}: not writing to ${rem.targetKey}: ${verdict.why}`);
   }
 
   /** The manual-rollback gate (issue 21): read the target, manualRollbackVerdict(); refused → StateChangedError (409), nothing changed. */

@@ -522,6 +522,17 @@ export class SqliteStore implements Store {
     });
   }
 
+  fenceLease(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean> {
+    return this.write(() => {
+      const r = this.run(
+        `UPDATE remediations SET owner = ?, heartbeat_at = ?
+         WHERE id = ? AND (owner = ? OR owner IS NULL OR heartbeat_at IS NULL OR heartbeat_at < ?)`,
+        owner, at.getTime(), id, owner, staleBefore.getTime(),
+      );
+      return r.changes === 1;
+    });
+  }
+
   listRemediations(q: RemediationQuery): Promise<Page<Remediation>> {
     return this.sync(() => {
       assertLimit(q.limit);

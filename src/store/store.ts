@@ -185,6 +185,13 @@ export interface Store {
    * (or that has none): true for exactly one caller, across replicas.
    */
   claimRemediation(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean>;
+  /**
+   * The fence before a Kubernetes write (issue 21): renew `owner`'s lease on the run at `at`,
+   * or take it when nobody holds a live one (no owner, or a heartbeat older than `staleBefore`).
+   * False when another owner's lease is live: that owner drives the run, the caller must not
+   * write. Any phase (a manual rollback takes a succeeded run's lease before it starts).
+   */
+  fenceLease(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean>;
 
   getBreaker(targetKey: string): Promise<Breaker | null>;
   openBreaker(targetKey: string, reason: string, at: Date): Promise<void>;
