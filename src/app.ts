@@ -170,11 +170,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
     controls,
     readiness: async () => {
       const storeOk = await store.ping().catch(() => false);
+      // A real write: a store that reads but cannot keep anything (file deleted, read-only, disk full) is not ready.
+      const storeProblem = storeOk ? await store.probe().catch((err: unknown) => `the store probe failed: ${(err as Error).message}`) : 'the store does not answer';
       const workers = engine.watchdog.status();
-      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, accepting, decisionsFlowing: workers.ok };
+      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, storeWritable: storeProblem === null, accepting, decisionsFlowing: workers.ok };
+      const reasons = [...(storeProblem !== null && storeOk ? [storeProblem] : []), ...(workers.reason ? [workers.reason] : [])];
       // What holds decisions (pauses, freeze windows): shown, never a reason to be unready.
       const held = storeOk ? await controls.summary().catch(() => null) : null;
-      return { ready: Object.values(checks).every(Boolean), checks, ...(workers.reason ? { reasons: [workers.reason] } : {}), ...(held ? { detail: { controls: held } } : {}) };
+      return { ready: Object.values(checks).every(Boolean), checks, ...(reasons.length > 0 ? { reasons } : {}), ...(held ? { detail: { controls: held } } : {}) };
     },
   });
 

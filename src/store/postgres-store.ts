@@ -226,6 +226,15 @@ export class PostgresStore implements Store {
     }
   }
 
+  async probe(): Promise<string | null> {
+    try {
+      await this.pool.query('INSERT INTO store_probe (id, at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
+      return null;
+    } catch (err) {
+      return `PostgreSQL cannot be written: ${(err as Error).message}`;
+    }
+  }
+
   async recordNotification(n: NewNotification, alerts: WebhookAlert[]): Promise<{ notificationId: string; alerts: RecordedAlert[] }> {
     // Ids and identities in input order; inserts in identity order, so that two
     // replicas inserting overlapping alerts take the index locks in the same order

@@ -100,6 +100,17 @@ export const ALERT_CLAIM_TTL_MS = 60_000;
 /** The phases of a run that is not over: one at a time per target. */
 export const ACTIVE_PHASES: readonly Phase[] = ['planned', 'applying', 'validating', 'rolling_back'];
 
+/**
+ * The SQLite file this process opened is gone (deleted, or replaced by another file): every
+ * write would go to an unlinked file and vanish at the next start, so none is made.
+ */
+export class StoreLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreLostError';
+  }
+}
+
 /** Thrown by transitionRemediation when the stored phase is not the expected `from`. */
 export class StaleTransitionError extends Error {
   constructor(
@@ -130,6 +141,12 @@ export interface Store {
   close(): Promise<void>;
   /** true when the store answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Can the store still keep what it is given? A real write (one row of `store_probe`), and
+   * for SQLite the file still being the one opened (not deleted or replaced under the
+   * process). null when fine, else the reason, for /readyz (issue 21).
+   */
+  probe(): Promise<string | null>;
 
   /**
    * Store a notification and every alert in it, in one transaction, before intake

@@ -156,4 +156,16 @@ CREATE TABLE pauses (
 CREATE INDEX pauses_in_force ON pauses (created_at, id) WHERE ended_at IS NULL;
 `,
   },
+  {
+    version: 9,
+    name: 'store probe',
+    sql: `
+-- One row that /readyz writes (Store.probe): readiness means the store can be written, not
+-- only read.
+CREATE TABLE store_probe (
+  id integer PRIMARY KEY CHECK (id = 1),
+  at timestamptz NOT NULL
+);
+`,
+  },
 ];

@@ -155,4 +155,16 @@ CREATE TABLE pauses (
 CREATE INDEX pauses_in_force ON pauses (created_at, id) WHERE ended_at IS NULL;
 `,
   },
+  {
+    version: 9,
+    name: 'store probe',
+    sql: `
+-- One row that /readyz writes (Store.probe): readiness means the store can be written, not
+-- only read (a read-only or full disk answers reads while every webhook would get 503).
+CREATE TABLE store_probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ];
