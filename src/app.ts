@@ -64,6 +64,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     deps.store ??
     (await openStore(config.databaseUrl, {
       queryTimeoutMs: config.databaseQueryTimeoutMs,
+      lockIdleTimeoutMs: config.runLeaseTtlMs,
       onCheckpointerFailure: (err) => logger.warn({ err }, 'the background WAL checkpointer stopped; SQLite checkpoints in the main thread again'),
     }));
 
@@ -154,6 +155,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     listeners: [...(deps.listeners ?? []), ...(notifier ? [notifier] : []), ...(silencer ? [silencer] : [])],
     stuckDecisionMs: config.stuckDecisionMs,
     approval: config.approval,
+    leaseTtlMs: config.runLeaseTtlMs,
   });
 
   let accepting = true;
@@ -177,11 +179,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
     statusSampleMs: config.statusSampleMs,
     readiness: async () => {
       const storeOk = await store.ping().catch(() => false);
+      // A real write: a store that reads but cannot keep anything (file deleted, read-only, disk full) is not ready.
+      const storeProblem = storeOk ? await store.probe().catch((err: unknown) => `the store probe failed: ${(err as Error).message}`) : 'the store does not answer';
       const workers = engine.watchdog.status();
-      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, accepting, decisionsFlowing: workers.ok };
+      const checks = { rulesLoaded: rules.status().version !== '', storeOpen: storeOk, storeWritable: storeProblem === null, accepting, decisionsFlowing: workers.ok };
+      const reasons = [...(storeProblem !== null && storeOk ? [storeProblem] : []), ...(workers.reason ? [workers.reason] : [])];
       // What holds decisions (pauses, freeze windows): shown, never a reason to be unready.
       const held = storeOk ? await controls.summary().catch(() => null) : null;
-      return { ready: Object.values(checks).every(Boolean), checks, ...(workers.reason ? { reasons: [workers.reason] } : {}), ...(held ? { detail: { controls: held } } : {}) };
+      return { ready: Object.values(checks).every(Boolean), checks, ...(reasons.length > 0 ? { reasons } : {}), ...(held ? { detail: { controls: held } } : {}) };
     },
   });
 

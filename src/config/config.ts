@@ -15,7 +15,8 @@ import { parseHeaders, type PrometheusAuth, type PrometheusClientOptions } from 
 export const DEFAULT_PORT = 8000;
 export const DEFAULT_RULES_DIR = './rules';
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/autoremediator.db';
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Holds MAX_ALERTS_PER_NOTIFICATION (10 000) alerts as a current Alertmanager sends them (~1.3 KB each, ~13 MB): test/hardening/limits-agree.test.ts. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_QUEUE_CAPACITY = 10_000;
 
 const bool = (name: string) =>

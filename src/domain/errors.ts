@@ -18,3 +18,21 @@ export class WrongPhaseError extends Error {
     this.name = 'WrongPhaseError';
   }
 }
+
+/** The live state moved on since the run (e.g. a manual rollback of an older run): refused, nothing changed. */
+export class StateChangedError extends Error {
+  readonly code = 'state-changed';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateChangedError';
+  }
+}
+
+/** This process may no longer drive the run (its lease is gone or could not be renewed): nothing was written. */
+export class LeaseLostError extends Error {
+  readonly code = 'lease-lost';
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLostError';
+  }
+}

@@ -3,7 +3,7 @@
  * secrets: Alertmanager copies a non-2xx body into its own log.
  */
 import type { ErrorRequestHandler } from 'express';
-import { NotFoundError, WrongPhaseError } from '../domain/errors.js';
+import { NotFoundError, StateChangedError, WrongPhaseError } from '../domain/errors.js';
 import type { Logger } from '../platform/logger.js';
 
 export class HttpError extends Error {
@@ -47,6 +47,7 @@ function fromParserError(err: { type?: string; status?: number; message: string 
 function fromDomainError(err: unknown): HttpError | null {
   if (err instanceof NotFoundError) return new HttpError(404, err.code, err.message);
   if (err instanceof WrongPhaseError) return new HttpError(409, err.code, err.message);
+  if (err instanceof StateChangedError) return new HttpError(409, err.code, err.message);
   return null;
 }
 

@@ -11,7 +11,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { QueueReservation } from '../remediation/queue.js';
-import type { Store } from '../store/store.js';
+import { StoreLostError, type Store } from '../store/store.js';
 import { HttpError } from './errors.js';
 import { formatPath, webhookSchema, type WebhookLimits } from './webhook-schema.js';
 
@@ -149,6 +149,7 @@ export function intakeRouter(deps: IntakeDeps, auth: RequestHandler): Router {
       } catch (err) {
         room.release();
         logger.error({ err }, 'storing a notification failed; answering 503 so Alertmanager retries');
+        if (err instanceof StoreLostError) throw new HttpError(503, 'store-lost', `could not store the notification: ${err.message}`, { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
         throw new HttpError(503, 'store-unavailable', 'could not store the notification; retry', { headers: { 'Retry-After': RETRY_AFTER_SECONDS } });
       }
       for (const a of recorded.alerts) recent.add(a.identity);

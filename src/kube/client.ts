@@ -23,7 +23,7 @@ import {
 import type { TargetRef } from '../domain/target.js';
 import { KubeError } from './errors.js';
 import { keepAliveAuth } from './keep-alive.js';
-import { callKube, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { callKube, DEFAULT_RETRY, readPolicy, type RetryPolicy } from './retry.js';
 
 export const FIELD_MANAGER = 'autoremediator';
 
@@ -84,12 +84,21 @@ export class KubeClient {
     return callKube(what, fn, this.policy);
   }
 
+  /**
+   * A read (get, list, discovery): idempotent, so it outlasts a short API outage (a restart of
+   * the API server, ~1 s of 500s) with READ_EXTRA_ATTEMPTS more backed-off tries (readPolicy);
+   * otherwise the alert would end as `state-unavailable` and Alertmanager's re-sends are duplicates.
+   */
+  private read<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return callKube(what, fn, readPolicy(this.policy));
+  }
+
   /** Resolve a kind through discovery (cached): its plural and whether it has a scale subresource. */
   async resolve(apiVersion: string, kind: string): Promise<ResolvedKind> {
     const key = `${apiVersion}/${kind}`;
     const cached = this.kinds.get(key);
     if (cached) return cached;
-    const { resource, all } = await this.call(`discover ${key}`, () => this.discovery.describe(apiVersion, kind));
+    const { resource, all } = await this.read(`discover ${key}`, () => this.discovery.describe(apiVersion, kind));
     if (!resource) {
       throw new KubeError({ reason: 'not-found', retryable: false, status: 404, message: `the API server does not serve kind ${kind} in ${apiVersion}`, retryAfterMs: null });
     }
@@ -101,7 +110,7 @@ export class KubeClient {
 
   async getScale(t: TargetRef): Promise<ScaleView> {
     const k = await this.scalable(t);
-    const scale = (await this.call(`get ${k.plural}/scale ${t.namespace}/${t.name}`, () =>
+    const scale = (await this.read(`get ${k.plural}/scale ${t.namespace}/${t.name}`, () =>
       this.custom.getNamespacedCustomObjectScale({ group: k.group, version: k.version, namespace: t.namespace, plural: k.plural, name: t.name }),
     )) as { spec?: { replicas?: number }; metadata?: { resourceVersion?: string } };
     return { replicas: scale.spec?.replicas ?? 0, resourceVersion: scale.metadata?.resourceVersion ?? '' };
@@ -127,7 +136,7 @@ export class KubeClient {
 
   /** The HPA whose scaleTargetRef names this workload, if any. */
   async findHpa(t: TargetRef): Promise<V2HorizontalPodAutoscaler | null> {
-    const list = await this.call(`list horizontalpodautoscalers ${t.namespace}`, () => this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: t.namespace }));
+    const list = await this.read(`list horizontalpodautoscalers ${t.namespace}`, () => this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: t.namespace }));
     const group = t.apiVersion.includes('/') ? t.apiVersion.split('/')[0] : '';
     return (
       list.items.find((h) => {
@@ -150,14 +159,14 @@ export class KubeClient {
   }
 
   async getObject(t: TargetRef): Promise<KubeObject> {
-    return this.call(`get ${t.kind} ${t.namespace}/${t.name}`, () =>
+    return this.read(`get ${t.kind} ${t.namespace}/${t.name}`, () =>
       this.objects.read<KubeObject>({ apiVersion: t.apiVersion, kind: t.kind, metadata: { name: t.name, namespace: t.namespace } }),
     );
   }
 
   /** A Service (the `redis` action resolves its address from one in the target's namespace). */
   async getService(namespace: string, name: string): Promise<V1Service> {
-    return this.call(`get services ${namespace}/${name}`, () => this.core.readNamespacedService({ name, namespace }));
+    return this.read(`get services ${namespace}/${name}`, () => this.core.readNamespacedService({ name, namespace }));
   }
 
   /** Merge or strategic-merge patch any object with an explicit content type and field manager. */
@@ -169,7 +178,7 @@ export class KubeClient {
   }
 
   async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {
-    const list = await this.call(`list replicasets ${namespace}`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector }));
+    const list = await this.read(`list replicasets ${namespace}`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector }));
     return list.items;
   }
 

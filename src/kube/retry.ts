@@ -14,6 +14,14 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 2000, timeoutMs: 10_000 };
+/** Reads get this many more tries than writes: with DEFAULT_RETRY ~5 s of backoff instead of 0.7 s. */
+export const READ_EXTRA_ATTEMPTS = 3;
+
+/** The policy of an idempotent read: the same, with READ_EXTRA_ATTEMPTS more tries (still bounded by maxDelayMs each). */
+export function readPolicy(policy: RetryPolicy): RetryPolicy {
+  return { ...policy, attempts: policy.attempts + READ_EXTRA_ATTEMPTS };
+}
+
 /** client-go's DefaultRetry for conflicts: 5 steps, 10 ms. */
 export const CONFLICT_RETRY = { attempts: 5, delayMs: 10 };
 

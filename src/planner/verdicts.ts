@@ -54,6 +54,39 @@ export function convergeVerdict(input: { justEntered: boolean; showsAfter: boole
   return { next: 'failed', why: 'the target is in neither the planned before nor after state' };
 }
 
+/**
+ * The lease fence before a Kubernetes write (apply, restore): write only while this process
+ * holds the run's lease, renewed just now. `ours` is the store's answer to the renewal; a
+ * renewal that took longer than a third of the lease leaves too little of it for the write
+ * (another replica may take the run over once the lease is stale), so it does not count.
+ */
+export type FenceVerdict = { ok: true } | { ok: false; why: string };
+
+export function fenceVerdict(input: { ours: boolean; tookMs: number; leaseTtlMs: number }): FenceVerdict {
+  if (!input.ours) return { ok: false, why: 'another replica holds the run\'s lease (it took the run over); this process must not write' };
+  if (input.tookMs > input.leaseTtlMs / 3) {
+    return { ok: false, why: `renewing the run's lease took ${input.tookMs} ms, over a third of RUN_LEASE_TTL (${input.leaseTtlMs} ms): too little of the lease is left to write` };
+  }
+  return { ok: true };
+}
+
+/**
+ * A manual rollback (a person asked to undo a succeeded run): only while the live state still
+ * shows the run's `after`. Otherwise something changed the target since (a later run, a person,
+ * a controller) and restoring this run's snapshot would undo that: refused, with the reason.
+ */
+export type ManualRollbackVerdict = { ok: true } | { ok: false; why: string };
+
+export function manualRollbackVerdict(input: { targetKey: string; after: Record<string, unknown>; showsAfter: boolean | 'unknown'; readError?: string }): ManualRollbackVerdict {
+  const after = JSON.stringify(input.after);
+  if (input.readError !== undefined) return { ok: false, why: `cannot read ${input.targetKey} to check it still shows this run's change ${after}: ${input.readError}; nothing was changed` };
+  if (input.showsAfter === 'unknown') return { ok: false, why: `cannot tell from the live state of ${input.targetKey} whether it still shows this run's change ${after}; nothing was changed` };
+  if (!input.showsAfter) {
+    return { ok: false, why: `${input.targetKey} no longer shows this run's change ${after} (a later run or someone else changed it since); restoring this run's snapshot would undo that, so nothing was changed` };
+  }
+  return { ok: true };
+}
+
 /** After validation: keep the change, or roll it back. Inconclusive keeps it unless the rule says `onInconclusive: rollback`. */
 export function phaseAfterValidation(outcome: 'passed' | 'failed' | 'inconclusive', onInconclusive: 'keep' | 'rollback' | undefined): 'succeeded' | 'rolling_back' {
   if (outcome === 'passed') return 'succeeded';

@@ -48,6 +48,8 @@ export interface EngineDeps {
   onBreakerOpen?: (targetKey: string, reason: string) => void;
   /** Pauses and freeze windows (src/remediation/controls.ts), read for every decision; absent: none. */
   controls?: { current(): Promise<Controls> };
+  /** RUN_LEASE_TTL: every Kubernetes write is fenced by the run's lease (runner.ts fence); default 30 s. */
+  leaseTtlMs?: number;
   /** A decision running longer than this makes /readyz not ready (watchdog.ts); default 60 s. */
   stuckDecisionMs?: number;
   /** APPROVAL_REQUIRED, APPROVAL_NAMESPACES, APPROVAL_TIMEOUT and the service's approval windows; absent: only rules ask. */
@@ -320,7 +322,15 @@ export class Engine {
     const rem = await this.deps.store.getRemediation(id);
     if (!rem) throw new NotFoundError(`no remediation with id ${id}`);
     if (rem.phase !== 'succeeded') throw new WrongPhaseError(`remediation ${id} is ${rem.phase}; only a succeeded remediation can be rolled back by hand`);
-    return this.runner.drive(rem, { manualRollbackBy: actor });
+    // Nobody drives a succeeded run: this process takes its lease, so the fence before the restore is its own.
+    const now = this.deps.clock.now();
+    await this.deps.store.fenceLease(id, this.deps.instanceId, new Date(now.getTime() + 1), now);
+    this.runner.adopt(id);
+    try {
+      return await this.runner.drive(rem, { manualRollbackBy: actor });
+    } finally {
+      this.runner.release(id);
+    }
   }
 
   /**

@@ -38,12 +38,13 @@ import { approvalNeed, endedDecision, NO_APPROVAL, recheckVerdict, waitingVerdic
 import { holdVerdict, type Controls } from '../control/hold.js';
 import { WrongPhaseError } from '../domain/errors.js';
 import type { Rule, RuleTable } from '../rule-table/rule.js';
-import { breakerVerdict, convergeVerdict, phaseAfterValidation, type BreakerPolicy, type RollbackEnd } from '../planner/verdicts.js';
+import { breakerVerdict, convergeVerdict, fenceVerdict, manualRollbackVerdict, phaseAfterValidation, type BreakerPolicy, type RollbackEnd } from '../planner/verdicts.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Store, TransitionPatch } from '../store/store.js';
+import { LeaseLostError, StateChangedError } from '../domain/errors.js';
 import type { Validator } from '../validation/port.js';
 import { crashPoint } from './crash-points.js';
 import { renderRule } from '../rule-table/render.js';
@@ -68,6 +69,10 @@ export interface RunnerDeps {
   approval?: ApprovalPolicy;
   /** Pauses and freeze windows, read again when a person approves (a pause outranks an approval). */
   controls?: { current(): Promise<Controls> };
+  /** This process in run leases; with it every Kubernetes write is fenced by the lease (issue 21). */
+  instanceId?: string;
+  /** RUN_LEASE_TTL (default 30 s). */
+  leaseTtlMs?: number;
 }
 
 /** What the caller of drive() already knows; everything is found again when absent (resume). */
@@ -110,7 +115,11 @@ export class Runner {
         const current = run;
         const by = ctx.manualRollbackBy;
         ctx = { ...ctx, manualRollbackBy: undefined };
-        run = await this.locked(run, () => this.transition(current, 'rolling_back', { note: `manual rollback requested by ${by}`, result: { manualRollback: { by, at: this.deps.clock.now().toISOString() } } }));
+        run = await this.locked(run, async () => {
+          // --- issue 21 gate: only while the live state still shows this run's `after` (else StateChangedError, nothing changed).
+          await this.checkManualRollback(current);
+          return this.transition(current, 'rolling_back', { note: `manual rollback requested by ${by}`, result: { manualRollback: { by, at: this.deps.clock.now().toISOString() } } });
+        });
         continue;
       }
       if (isTerminal(run.phase) || ctx.stopAt?.includes(run.phase)) return run;
@@ -313,6 +322,7 @@ export class Runner {
       return this.applied(rem, `resumed after a restart: the change was already applied (${JSON.stringify(decision.after)})`, snapshotFromDecision(decision, action), decision.after);
     }
     if (verdict.next === 'failed') return this.transition(rem, 'failed', { note: `interrupted while applying; ${verdict.why}; not applied again` });
+    await this.fence(rem);
     const outcome: ApplyOutcome = await this.deps.cluster.apply(decision, action, rem.id, planRead ?? undefined);
     crashPoint('apply');
     if (!outcome.ok) {
@@ -347,6 +357,7 @@ export class Runner {
       await this.carryOutBreaker(failed, { kind: 'impossible' });
       return failed;
     }
+    await this.fence(rem);
     const outcome = await this.deps.cluster.restore(rem.target, action, rem.snapshot, rem.id);
     crashPoint('restore');
     if (!outcome.ok) {
@@ -358,6 +369,43 @@ export class Runner {
     const manual = manualRollbackOf(done) !== null;
     await this.carryOutBreaker(done, { kind: 'rolled-back', manual, rollbacksInWindow: manual ? 0 : await this.rollbacksInWindow(done) });
     return done;
+  }
+
+  /**
+   * --- issue 21 lease fence, right before each Kubernetes write (apply, restore): renew this
+   * process's lease on the run; fenceVerdict() decides. Refused (another replica took the run
+   * over, or the database cannot be reached in time): LeaseLostError, nothing written; the run
+   * stays in its phase for its lease holder (or the resume job once the lease is stale).
+   */
+  private async fence(rem: Remediation): Promise<void> {
+    const { store, clock, instanceId, leaseTtlMs = 30_000 } = this.deps;
+    if (instanceId === undefined) return;
+    const started = Date.now();
+    const at = clock.now();
+    let ours: boolean;
+    try {
+      ours = await store.fenceLease(rem.id, instanceId, new Date(at.getTime() - leaseTtlMs), at);
+    } catch (err) {
+      throw new LeaseLostError(`remediation ${rem.id}: not writing to ${rem.targetKey}: the run's lease could not be renewed (${(err as Error).message})`);
+    }
+    const verdict = fenceVerdict({ ours, tookMs: Date.now() - started, leaseTtlMs });
+    if (!verdict.ok) throw new LeaseLostError(`remediation ${rem.id}: not writing to ${rem.targetKey}: ${verdict.why}`);
+  }
+
+  /** The manual-rollback gate (issue 21): read the target, manualRollbackVerdict(); refused → StateChangedError (409), nothing changed. */
+  private async checkManualRollback(rem: Remediation): Promise<void> {
+    const action = rem.snapshot?.action as ActionSpec | undefined;
+    const decision = rem.decision as ActDecision;
+    if (!rem.target || !action) return; // rollback() records "no snapshot" as it always did
+    let showsAfter: boolean | 'unknown' = false;
+    let readError: string | undefined;
+    try {
+      showsAfter = stateShows(await this.deps.cluster.readState(rem.target, action), decision.after, action);
+    } catch (err) {
+      readError = (err as Error).message;
+    }
+    const verdict = manualRollbackVerdict({ targetKey: rem.targetKey ?? rem.id, after: decision.after, showsAfter, ...(readError !== undefined ? { readError } : {}) });
+    if (!verdict.ok) throw new StateChangedError(`remediation ${rem.id} cannot be rolled back: ${verdict.why}`);
   }
 
   /** Automatic rollbacks of the run's target within the breaker's window (a person's rollbacks do not count). */

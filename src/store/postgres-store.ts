@@ -47,14 +47,29 @@ export interface PostgresStoreOptions {
    * a Kubernetes write. `?statement_timeout=…&query_timeout=…` in DATABASE_URL override both.
    */
   queryTimeoutMs?: number;
+  /**
+   * The server ends a target-lock session idle this long (idle_session_timeout; default 30 s,
+   * RUN_LEASE_TTL): a replica cut off from the database while it holds a target lock would
+   * otherwise keep the lock on the server forever (its session never sees the cut), and no
+   * other replica could take its runs over. A Kubernetes write is fenced by the run's lease.
+   */
+  lockIdleTimeoutMs?: number;
 }
 
 /** A target lock is held across plan + apply (Kubernetes calls with retries): its wait gets longer. */
 const LOCK_WAIT_FACTOR = 12;
 
 /** The pg client settings that put a deadline on every query and keep idle connections probed. */
-export function deadlineSettings(queryTimeoutMs: number): { statement_timeout: number; query_timeout: number; keepAlive: true; keepAliveInitialDelayMillis: number } {
-  return { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 2000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
+export function deadlineSettings(queryTimeoutMs: number): {
+  statement_timeout: number;
+  query_timeout: number;
+  idle_in_transaction_session_timeout: number;
+  keepAlive: true;
+  keepAliveInitialDelayMillis: number;
+} {
+  // idle_in_transaction_session_timeout: a client whose answers are lost mid-transaction (a network cut)
+  // leaves its session idle in the transaction; the server ends it, so its row locks do not stall the others.
+  return { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 2000, idle_in_transaction_session_timeout: queryTimeoutMs + 2000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
 }
 
 /**
@@ -166,7 +181,8 @@ export class PostgresStore implements Store {
     const timeout = options.queryTimeoutMs ?? 10_000;
     const base = { connectionString: url, connectionTimeoutMillis: options.connectionTimeoutMillis ?? Math.min(10_000, timeout + 2000), application_name: 'autoremediator' };
     this.pool = new pg.Pool({ ...base, ...deadlineSettings(timeout), max: options.poolSize ?? 10 });
-    this.lockPool = new pg.Pool({ ...base, ...deadlineSettings(timeout * LOCK_WAIT_FACTOR), max: options.lockPoolSize ?? 16 });
+    const lockIdle = Math.max(1000, Math.round(options.lockIdleTimeoutMs ?? 30_000));
+    this.lockPool = new pg.Pool({ ...base, ...deadlineSettings(timeout * LOCK_WAIT_FACTOR), options: `-c idle_session_timeout=${lockIdle}`, idleTimeoutMillis: Math.min(10_000, lockIdle / 2), max: options.lockPoolSize ?? 16 });
     // An idle connection that dies (server restart) is dropped by the pool; without a
     // listener the 'error' event would crash the process.
     this.pool.on('error', () => undefined);
@@ -207,6 +223,15 @@ export class PostgresStore implements Store {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  async probe(): Promise<string | null> {
+    try {
+      await this.pool.query('INSERT INTO store_probe (id, at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
+      return null;
+    } catch (err) {
+      return `PostgreSQL cannot be written: ${(err as Error).message}`;
     }
   }
 
@@ -399,6 +424,15 @@ export class PostgresStore implements Store {
       `UPDATE remediations SET owner = $1, heartbeat_at = $2
        WHERE id = $3 AND phase IN ${ACTIVE_PHASES_SQL}
          AND (heartbeat_at IS NULL OR heartbeat_at < $4)`,
+      [owner, at, id, staleBefore],
+    );
+    return r.rowCount === 1;
+  }
+
+  async fenceLease(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean> {
+    const r = await this.pool.query(
+      `UPDATE remediations SET owner = $1, heartbeat_at = $2
+       WHERE id = $3 AND (owner = $1 OR owner IS NULL OR heartbeat_at IS NULL OR heartbeat_at < $4)`,
       [owner, at, id, staleBefore],
     );
     return r.rowCount === 1;

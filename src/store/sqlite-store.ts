@@ -16,7 +16,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { pendingMigrations } from './migrations/migration.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 import { WalCheckpointer } from './sqlite-checkpointer.js';
-import { ACTIVE_PHASES, ALERT_CLAIM_TTL_MS, StaleTransitionError } from './store.js';
+import { ACTIVE_PHASES, ALERT_CLAIM_TTL_MS, StaleTransitionError, StoreLostError } from './store.js';
 import type {
   ActionRecord,
   AlertQuery,
@@ -216,6 +216,38 @@ export class SqliteStore implements Store {
     // A checkpointer needs a WAL file of its own to work on: not for :memory: or a read-only file.
     this.checkpointerOptions = cp === false || db.memory || db.readonly ? null : { afterBytes: cp?.afterBytes ?? 1024 * 1024, restartAfterBytes: cp?.restartAfterBytes ?? 16 * 1024 * 1024, idleMs: cp?.idleMs ?? 100 };
     this.onCheckpointerFailure = options.onCheckpointerFailure;
+    if (!db.memory) {
+      const st = fs.statSync(db.name);
+      this.opened = { file: path.resolve(db.name), dev: st.dev, ino: st.ino };
+    }
+  }
+
+  /** The file as opened: a write first checks it is still there (issue 21, lostFile()). */
+  private readonly opened: { file: string; dev: number; ino: number } | null = null;
+
+  /** Why the opened file is no longer the database at its path (deleted, directory gone, replaced), or null. */
+  private lostFile(): string | null {
+    if (!this.opened) return null;
+    const { file, dev, ino } = this.opened;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch (err) {
+      return `the SQLite file ${file} is gone (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}: deleted while the service runs?); writes would be lost at the next start, so none is made. Restore the file or restart with a new one`;
+    }
+    if (st.dev !== dev || st.ino !== ino) return `the SQLite file ${file} was replaced by another file while the service runs; writes would go to the old one, so none is made. Restart the service`;
+    return null;
+  }
+
+  async probe(): Promise<string | null> {
+    const lost = this.lostFile();
+    if (lost) return lost;
+    try {
+      await this.write(() => this.run('INSERT INTO store_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at', Date.now()));
+      return null;
+    } catch (err) {
+      return `the SQLite file cannot be written: ${(err as Error).message}`;
+    }
   }
 
   /** The background checkpointer: whether it runs, and what it has done (tests, diagnostics). */
@@ -529,6 +561,17 @@ export class SqliteStore implements Store {
     });
   }
 
+  fenceLease(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean> {
+    return this.write(() => {
+      const r = this.run(
+        `UPDATE remediations SET owner = ?, heartbeat_at = ?
+         WHERE id = ? AND (owner = ? OR owner IS NULL OR heartbeat_at IS NULL OR heartbeat_at < ?)`,
+        owner, at.getTime(), id, owner, staleBefore.getTime(),
+      );
+      return r.changes === 1;
+    });
+  }
+
   listRemediations(q: RemediationQuery): Promise<Page<Remediation>> {
     return this.sync(() => {
       assertLimit(q.limit);
@@ -712,6 +755,11 @@ export class SqliteStore implements Store {
     if (batch.length === 0) return;
     if (this.closed) {
       for (const job of batch) job.reject(new Error('the store is closed'));
+      return;
+    }
+    const lost = this.lostFile();
+    if (lost) {
+      for (const job of batch) job.reject(new StoreLostError(lost));
       return;
     }
     if (batch.length === 1) {

@@ -105,6 +105,17 @@ export const ALERT_CLAIM_TTL_MS = 60_000;
 /** The phases of a run that is not over: one at a time per target. */
 export { ACTIVE_PHASES } from '../domain/remediation.js';
 
+/**
+ * The SQLite file this process opened is gone (deleted, or replaced by another file): every
+ * write would go to an unlinked file and vanish at the next start, so none is made.
+ */
+export class StoreLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreLostError';
+  }
+}
+
 /** Thrown by transitionRemediation when the stored phase is not the expected `from`. */
 export class StaleTransitionError extends Error {
   constructor(
@@ -135,6 +146,12 @@ export interface Store {
   close(): Promise<void>;
   /** true when the store answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * Can the store still keep what it is given? A real write (one row of `store_probe`), and
+   * for SQLite the file still being the one opened (not deleted or replaced under the
+   * process). null when fine, else the reason, for /readyz (issue 21).
+   */
+  probe(): Promise<string | null>;
 
   /**
    * Store a notification and every alert in it, in one transaction, before intake
@@ -190,6 +207,13 @@ export interface Store {
    * (or that has none): true for exactly one caller, across replicas.
    */
   claimRemediation(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean>;
+  /**
+   * The fence before a Kubernetes write (issue 21): renew `owner`'s lease on the run at `at`,
+   * or take it when nobody holds a live one (no owner, or a heartbeat older than `staleBefore`).
+   * False when another owner's lease is live: that owner drives the run, the caller must not
+   * write. Any phase (a manual rollback takes a succeeded run's lease before it starts).
+   */
+  fenceLease(id: string, owner: string, staleBefore: Date, at: Date): Promise<boolean>;
 
   getBreaker(targetKey: string): Promise<Breaker | null>;
   openBreaker(targetKey: string, reason: string, at: Date): Promise<void>;

@@ -717,6 +717,23 @@ export function runStoreContract(
         expect(await store.claimRemediation(rem.id, 'b', at(20), at(21))).toBe(true);
       });
 
+      test('fenceLease: the owner renews its lease; another owner only takes it once stale; any phase', async () => {
+        const rem = await store.createRemediation({ ...remediationOf(actDecision('r', web, { replicas: 2 }, { replicas: 4 }), at(10)), owner: 'a' });
+        // the owner renews (heartbeat 12 s), whatever staleBefore says
+        expect(await store.fenceLease(rem.id, 'a', at(100), at(12))).toBe(true);
+        // b may not while a's lease (12 s) is live for "older than 5 s"
+        expect(await store.fenceLease(rem.id, 'b', at(5), at(13))).toBe(false);
+        expect(await store.claimRemediation(rem.id, 'b', at(11), at(13))).toBe(false);
+        // stale: b takes it, and from then on a's fence fails
+        expect(await store.fenceLease(rem.id, 'b', at(20), at(21))).toBe(true);
+        expect(await store.fenceLease(rem.id, 'a', at(5), at(22))).toBe(false);
+        // a terminal run (a manual rollback takes a succeeded run's lease)
+        await store.transitionRemediation(rem.id, 'planned', 'failed', { note: 'x' }, at(23));
+        expect(await store.fenceLease(rem.id, 'a', at(15), at(24))).toBe(false);
+        expect(await store.fenceLease(rem.id, 'a', at(100), at(101))).toBe(true);
+        expect(await store.fenceLease('no-such-run', 'a', at(100), at(101))).toBe(false);
+      });
+
       test('terminal runs are never claimed', async () => {
         const rem = await planned();
         await store.transitionRemediation(rem.id, 'planned', 'failed', { note: 'x' }, at(1));

@@ -170,4 +170,16 @@ CREATE TABLE slack_requests (
 CREATE INDEX slack_requests_by_seen ON slack_requests (seen_at);
 `,
   },
+  {
+    version: 9,
+    name: 'store probe',
+    sql: `
+-- One row that /readyz writes (Store.probe): readiness means the store can be written, not
+-- only read.
+CREATE TABLE store_probe (
+  id integer PRIMARY KEY CHECK (id = 1),
+  at timestamptz NOT NULL
+);
+`,
+  },
 ];

@@ -169,4 +169,16 @@ CREATE TABLE slack_requests (
 CREATE INDEX slack_requests_by_seen ON slack_requests (seen_at);
 `,
   },
+  {
+    version: 9,
+    name: 'store probe',
+    sql: `
+-- One row that /readyz writes (Store.probe): readiness means the store can be written, not
+-- only read (a read-only or full disk answers reads while every webhook would get 503).
+CREATE TABLE store_probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ];

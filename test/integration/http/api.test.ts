@@ -102,7 +102,7 @@ describe('admin API', () => {
   test('health, readiness and metrics', async () => {
     await request(t.app.http).get('/healthz').expect(200);
     const ready = await request(t.app.http).get('/readyz').expect(200);
-    expect(ready.body.checks).toEqual({ rulesLoaded: true, storeOpen: true, accepting: true, decisionsFlowing: true });
+    expect(ready.body.checks).toEqual({ rulesLoaded: true, storeOpen: true, storeWritable: true, accepting: true, decisionsFlowing: true });
     await request(t.app.http).post('/api/v1/alerts').set(hook).send(fixture('firing-single-QueueDepthHigh').toString()).expect(202);
     await settle(t.app);
     const m = await request(t.app.http).get('/metrics').expect(200);

@@ -22,7 +22,7 @@ describe('loadConfig', () => {
       dryRun: false,
       allowedNamespaces: [],
       logLevel: 'info',
-      limits: { maxBodyBytes: 1024 * 1024, queueCapacity: 10_000 },
+      limits: { maxBodyBytes: 16 * 1024 * 1024, maxAlertsPerNotification: 10_000, queueCapacity: 10_000 },
       budgets: { namespace: { max: 10, windowMs: 600_000 }, global: { max: 30, windowMs: 600_000 } },
       slack: null,
     });

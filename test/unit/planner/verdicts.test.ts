@@ -1,5 +1,5 @@
 /** The driver's decisions, one table each: every row is a case the driver must carry out as given. */
-import { breakerVerdict, convergeVerdict, noMatchDecision, phaseAfterValidation, templateSkipDecision, type RollbackEnd } from '../../../src/planner/verdicts.js';
+import { breakerVerdict, convergeVerdict, fenceVerdict, manualRollbackVerdict, noMatchDecision, phaseAfterValidation, templateSkipDecision, type RollbackEnd } from '../../../src/planner/verdicts.js';
 
 describe('no-match and template skips', () => {
   test('no rule matched: one skip that names the alert and the table', () => {
@@ -15,6 +15,38 @@ describe('no-match and template skips', () => {
     const d = templateSkipDecision({ name: 'queue-add-consumers', action: { type: 'scale' } as never }, { labels: { alertname: 'QueueDepthHigh' } }, { reason, message });
     expect(d).toMatchObject({ outcome: 'skip', reason, rule: 'queue-add-consumers', target: null, action: 'scale' });
     expect(d.explanation).toBe(`Rule queue-add-consumers matched QueueDepthHigh but does not apply: ${message}.`);
+  });
+});
+
+describe('fenceVerdict: write only under a lease renewed just now', () => {
+  test.each([
+    // ours, tookMs, leaseTtlMs → ok
+    [true, 0, 30_000, true],
+    [true, 10_000, 30_000, true],
+    [true, 10_001, 30_000, false],
+    [false, 0, 30_000, false],
+    [false, 50_000, 30_000, false],
+  ] as const)('ours=%s took %i ms of a %i ms lease → ok=%s', (ours, tookMs, leaseTtlMs, ok) => {
+    expect(fenceVerdict({ ours, tookMs, leaseTtlMs }).ok).toBe(ok);
+  });
+  test('a refusal says why', () => {
+    expect(fenceVerdict({ ours: false, tookMs: 0, leaseTtlMs: 30_000 })).toEqual({ ok: false, why: expect.stringMatching(/another replica holds the run's lease/) });
+    expect(fenceVerdict({ ours: true, tookMs: 20_000, leaseTtlMs: 30_000 })).toEqual({ ok: false, why: expect.stringMatching(/took 20000 ms, over a third of RUN_LEASE_TTL/) });
+  });
+});
+
+describe('manualRollbackVerdict: undo by hand only what is still there', () => {
+  const base = { targetKey: 'ci/deployment/api', after: { replicas: 4 } };
+  test.each([
+    // showsAfter, readError → ok, why matches
+    [true, undefined, true, null],
+    [false, undefined, false, /no longer shows this run's change \{"replicas":4\} \(a later run or someone else changed it since\).*nothing was changed/],
+    ['unknown', undefined, false, /cannot tell from the live state of ci\/deployment\/api .*nothing was changed/],
+    [true, 'connect ECONNREFUSED', false, /cannot read ci\/deployment\/api .*ECONNREFUSED; nothing was changed/],
+  ] as const)('showsAfter=%s readError=%s → ok=%s', (showsAfter, readError, ok, why) => {
+    const v = manualRollbackVerdict({ ...base, showsAfter, ...(readError !== undefined ? { readError } : {}) });
+    expect(v.ok).toBe(ok);
+    if (!v.ok) expect(v.why).toMatch(why!);
   });
 });
 
