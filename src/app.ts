@@ -81,11 +81,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
   if (deps.watchRules === false) rules.stop();
 
+  const prometheus = config.prometheusUrl ? new PrometheusSource(config.prometheusUrl, undefined, config.prometheusClient) : null;
   const validator =
     deps.validator ??
     new ClusterValidator({
       readObject: (t) => deps.cluster.readObject(t),
-      metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl, undefined, config.prometheusClient) : null,
+      metrics: prometheus,
       clock,
       logger,
       pollMs: config.readinessPollMs,
@@ -135,6 +136,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     store,
     rules: () => rules.current(),
     cluster: deps.cluster,
+    prometheus,
     validator,
     breaker: config.breaker,
     onBreakerOpen: (target, reason) => {

@@ -1,6 +1,7 @@
 import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
+import type { CapacityReading, PodResources, QuotaReading } from '../domain/guards.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 
 /**
@@ -20,4 +21,13 @@ export interface ClusterPort {
   apply(decision: ActDecision, action: ActionSpec, remediationId: string, read?: TargetState): Promise<ApplyOutcome>;
   /** Put the target back to the snapshot taken by apply; never throws. */
   restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
+  /** The reads behind a rule's guards (planner/guards.ts); a cluster without them cannot pass a quota or capacity guard. */
+  guardReads?: GuardReadsPort;
+}
+
+/** Reads for guards.quota and guards.capacity; they reject when the API cannot be read. */
+export interface GuardReadsPort {
+  quotas(namespace: string): Promise<QuotaReading[]>;
+  podResources(target: TargetRef): Promise<PodResources>;
+  capacity(): Promise<CapacityReading>;
 }

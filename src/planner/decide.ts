@@ -14,6 +14,8 @@ import type { ActionRecord } from '../domain/history.js';
 import { formatDuration } from '../platform/duration.js';
 import { planChange, type ChangePlan } from './changes.js';
 import { holdVerdict, type Controls } from '../control/hold.js';
+import type { GuardReadings } from '../domain/guards.js';
+import { guardVerdict } from './guards.js';
 
 export interface Budget {
   /** At most this many actions … */
@@ -53,6 +55,8 @@ export interface PlanInput {
   settings: PlannerSettings;
   /** Pauses and freeze windows (src/control); absent: none. */
   controls?: Controls;
+  /** What the rule's guards were read from (guards.ts guardNeeds); absent: not read, so a guard that needs a read does not pass. */
+  guards?: GuardReadings;
 }
 
 /** How far back the history must reach for one decision. */
@@ -191,6 +195,8 @@ export function decideAfterPrecheck(input: PlanInput): Decision {
   const targetHistory = history.filter((h) => h.targetKey === key);
   const change = planChange({ action, target, state, targetHistory, now });
   if (change.outcome === 'skip') return skip(change.reason, change.explanation, change.facts, change.would);
+  const guarded = guardVerdict({ guards: rule.guards, target, action, alert, state, change, readings: input.guards });
+  if (guarded) return skip(guarded.reason, `${guarded.explanation} Would have done: ${change.summary}.`, { ...change.facts, guard: guarded.facts }, change);
 
   const nsBudget = settings.budgets.namespace;
   const inNamespace = input.actionsInWindow.namespace;

@@ -157,6 +157,26 @@ export const notifySchema = z.strictObject({
   verbosity: z.enum(['quiet', 'verbose']).default('quiet'),
 });
 
+const preconditionSchema = z.strictObject({
+  name: z.string().min(1),
+  /**
+   * One comparison that must hold before acting, `<left> <op> <right>` (rule-table/precondition.ts):
+   * PromQL, with the plan's numbers as {{ .added }}, {{ .before }}, {{ .after }} and label templates in strings.
+   */
+  expr: templateString,
+  /** Said in the explanation when it does not hold. */
+  description: z.string().optional(),
+});
+
+/** Checked after the change is planned and before acting; each failure is a skip with its own reason (planner/guards.ts). */
+export const guardsSchema = z.strictObject({
+  /** The namespace's ResourceQuotas have room for the added pods' requests (skip `quota-exceeded`). */
+  quota: z.boolean().default(false),
+  /** Ready, schedulable nodes have allocatable room for the added pods' requests (skip `capacity-insufficient`). */
+  capacity: z.boolean().default(false),
+  preconditions: z.array(preconditionSchema).default([]),
+});
+
 /** The objects a target can be found from (`target.from`), and what each leads to. */
 export const TARGET_SOURCES = ['Pod', 'HorizontalPodAutoscaler'] as const;
 export type TargetSource = (typeof TARGET_SOURCES)[number];
@@ -207,6 +227,8 @@ export const ruleSchema = z.strictObject({
   freeze: z.array(freezeWindowSchema).optional(),
   /** Silence the alert in Alertmanager while a run validates; unset: SILENCE_DURING_VALIDATION decides. */
   silenceDuringValidation: z.boolean().optional(),
+  /** Room and limits checked before acting: quota, capacity, PromQL preconditions. */
+  guards: guardsSchema.optional(),
 });
 
 export const ruleFileSchema = z.strictObject({
@@ -226,3 +248,5 @@ export type ValidateSpec = z.infer<typeof validateSchema>;
 export type RestoreSpec = z.infer<typeof restoreSchema>;
 export type TargetTemplate = z.infer<typeof targetSchema>;
 export type RuleSpec = z.infer<typeof ruleSchema>;
+export type GuardsSpec = z.infer<typeof guardsSchema>;
+export type PreconditionSpec = z.infer<typeof preconditionSchema>;
