@@ -196,7 +196,8 @@ export function decideAfterPrecheck(input: PlanInput): Decision {
   const change = planChange({ action, target, state, targetHistory, now });
   if (change.outcome === 'skip') return skip(change.reason, change.explanation, change.facts, change.would);
   const guarded = guardVerdict({ guards: rule.guards, target, action, alert, state, change, readings: input.guards });
-  if (guarded) return skip(guarded.reason, `${guarded.explanation} Would have done: ${change.summary}.`, { ...change.facts, guard: guarded.facts }, change);
+  if (guarded.reason !== null) return skip(guarded.reason, `${guarded.explanation} Would have done: ${change.summary}.`, { ...change.facts, guard: guarded.facts }, change);
+  const guardNotes = guarded.notes.map((n) => ` ${n}`).join('');
 
   const nsBudget = settings.budgets.namespace;
   const inNamespace = input.actionsInWindow.namespace;
@@ -222,14 +223,14 @@ export function decideAfterPrecheck(input: PlanInput): Decision {
   const why = `${alertName(alert)} is firing${alertDetail(alert)}; rule ${rule.name}`;
   if (dryRun) {
     const which = settings.dryRun ? 'DRY_RUN is on' : `rule ${rule.name} is in dry-run`;
-    return skip('dry-run', `Would ${change.summary}: ${why} (${change.reasoning}). Not applied: ${which}.`, change.facts, change);
+    return skip('dry-run', `Would ${change.summary}: ${why} (${change.reasoning}). Not applied: ${which}.${guardNotes}`, change.facts, change);
   }
   const decision: ActDecision = {
     outcome: 'act',
     ...base,
     before: change.before,
     after: change.after,
-    explanation: `${capitalize(change.summary)}: ${why} (${change.reasoning}).`,
+    explanation: `${capitalize(change.summary)}: ${why} (${change.reasoning}).${guardNotes}`,
     facts: change.facts,
   };
   return decision;

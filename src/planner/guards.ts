@@ -36,6 +36,7 @@ export interface GuardInput {
 
 export interface GuardSkip {
   reason: SkipReason;
+  notes?: undefined;
   explanation: string;
   facts: Record<string, unknown>;
 }
@@ -43,6 +44,7 @@ export interface GuardSkip {
 /** One precondition rendered for this change: its sides, each a constant or a query to ask Prometheus. */
 export interface RenderedPrecondition {
   name: string;
+  onUnknown: 'skip' | 'act';
   description?: string;
   expr: string;
   op: Comparison;
@@ -132,7 +134,7 @@ export function renderPreconditions(guards: GuardsSpec | undefined, alert: Guard
       const c = constantValue(text);
       return c === null ? { text, query: text } : { text, constant: c };
     };
-    out.push({ name: p.name, ...(p.description ? { description: p.description } : {}), expr: rendered.value, op: split.value.op, left: side(split.value.left), right: side(split.value.right) });
+    out.push({ name: p.name, onUnknown: p.onUnknown, ...(p.description ? { description: p.description } : {}), expr: rendered.value, op: split.value.op, left: side(split.value.left), right: side(split.value.right) });
   }
   return { ok: true, value: out };
 }
@@ -154,10 +156,15 @@ function hasExtra(load: AddedLoad): boolean {
   return requests.cpu + requests.memory + limits.cpu + limits.memory > 0;
 }
 
-/** The guards' verdict on a planned change: null when every guard holds. Quota, then capacity, then preconditions. */
-export function guardVerdict(input: GuardInput): GuardSkip | null {
+/**
+ * The guards' verdict on a planned change: the first that fails (quota, then capacity, then the
+ * preconditions in order), or a pass with notes for the decision's explanation (a precondition
+ * that could not be evaluated and says `onUnknown: act`).
+ */
+export function guardVerdict(input: GuardInput): GuardSkip | { reason: null; notes: string[] } {
+  const notes: string[] = [];
   const g = input.guards;
-  if (!g) return null;
+  if (!g) return { reason: null, notes };
   const needs = guardNeeds(input);
   const readings = input.readings ?? {};
   const key = targetKey(input.target);
@@ -223,6 +230,10 @@ export function guardVerdict(input: GuardInput): GuardSkip | null {
     const about = p.description ? ` (${p.description})` : '';
     if (!left.ok || !right.ok) {
       const [side, r] = !left.ok ? [p.left, left] : [p.right, right as { ok: false; error: string }];
+      if (p.onUnknown === 'act') {
+        notes.push(`Precondition ${p.name} could not be evaluated (\`${side.text}\`: ${r.error}); acting as without it (onUnknown: act).`);
+        continue;
+      }
       return {
         reason: 'precondition-failed',
         explanation: `Precondition ${p.name}${about} could not be evaluated: \`${side.text}\`: ${r.error}; not acting on ${key} without it.`,
@@ -237,7 +248,7 @@ export function guardVerdict(input: GuardInput): GuardSkip | null {
       };
     }
   }
-  return null;
+  return { reason: null, notes };
 }
 
 function unreadable(what: string, r: Reading<unknown> | undefined): GuardSkip {

@@ -166,6 +166,11 @@ const preconditionSchema = z.strictObject({
   expr: templateString,
   /** Said in the explanation when it does not hold. */
   description: z.string().optional(),
+  /**
+   * When it cannot be evaluated (no PROMETHEUS_URL, Prometheus unreachable or erring, no data):
+   * `skip` (default, skip `precondition-failed`) or `act` as if there were no guard, saying so in the decision.
+   */
+  onUnknown: z.enum(['skip', 'act']).default('skip'),
 });
 
 /** Checked after the change is planned and before acting; each failure is a skip with its own reason (planner/guards.ts). */

@@ -104,6 +104,13 @@ const CASES: Case[] = [
     ['could not be evaluated', 'empty vector'],
   ],
   [
+    'precondition unknown with onUnknown: act: acts, saying so',
+    { preconditions: [{ name: 'db-connections', expr: DB, onUnknown: 'act' }] },
+    { queries: { [ROOM_QUERY]: { ok: false, error: 'Prometheus unreachable: connect ECONNREFUSED' } } },
+    'act',
+    ['Precondition db-connections could not be evaluated', 'ECONNREFUSED', 'acting as without it (onUnknown: act)'],
+  ],
+  [
     'quota before precondition: the first failing guard is named',
     { quota: true, preconditions: [{ name: 'db-connections', expr: DB }] },
     { pod, quotas: { ok: true, value: [quota({ pods: '3' }, { pods: '3' })] }, queries: { [ROOM_QUERY]: { ok: true, value: 0 } } },
