@@ -27,22 +27,37 @@ function podSums(pod: StoredObject): PodSums {
   return out;
 }
 
-/** A quantity as the API server writes it back: whole cores or millicores, binary units for bytes. */
-export function canonicalQuantity(resource: string, value: number): string {
-  if (resource.endsWith('cpu')) {
-    const milli = Math.round(value * 1000);
-    return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+/** Decimal SI as resource.Quantity writes it: the largest suffix (n … E) that keeps the number whole ("1k", "1500", "100m"). */
+function canonicalDecimal(value: number): string {
+  if (value === 0) return '0';
+  const suffixes: Array<[number, string]> = [[18, 'E'], [15, 'P'], [12, 'T'], [9, 'G'], [6, 'M'], [3, 'k'], [0, ''], [-3, 'm'], [-6, 'u'], [-9, 'n']];
+  for (const [exp, suffix] of suffixes) {
+    const mantissa = value / 10 ** exp;
+    if (Math.abs(mantissa) >= 1 && Math.abs(mantissa - Math.round(mantissa)) < 1e-9 * Math.abs(mantissa)) return `${Math.round(mantissa)}${suffix}`;
   }
-  if (resource.endsWith('memory') || resource.endsWith('storage')) {
-    const bytes = Math.round(value);
-    if (bytes === 0) return '0';
-    for (const [unit, size] of [['Ei', 2 ** 60], ['Pi', 2 ** 50], ['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
-      if (bytes % size === 0) return `${bytes / size}${unit}`;
-    }
-    return String(bytes);
-  }
-  return String(Math.round(value));
+  return `${Math.ceil(value * 1e9)}n`;
 }
+
+/** Binary SI as resource.Quantity writes it ("768Mi", "1000Gi"); a byte count no power of 1024 divides is written decimal. */
+function canonicalBinary(value: number): string {
+  const bytes = Math.round(value);
+  if (bytes === 0) return '0';
+  for (const [unit, size] of [['Ei', 2 ** 60], ['Pi', 2 ** 50], ['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return bytes < 1024 ? String(bytes) : canonicalDecimal(bytes);
+}
+
+/**
+ * A quantity as the API server writes it back (resource.Quantity's canonical form): binary
+ * units for what was written in them (memory sums keep their first term's format), decimal SI
+ * for the rest: `pods: "1000"` comes back `"1k"`, `requests.cpu: "1.5"` as `"1500m"`.
+ */
+export function canonicalQuantity(value: number, binary: boolean): string {
+  return binary ? canonicalBinary(value) : canonicalDecimal(value);
+}
+
+const isBinary = (q: unknown): boolean => typeof q === 'string' && /[KMGTPE]i$/.test(q.trim());
 
 function usedOf(cluster: Cluster, namespace: string, resource: string, pods: StoredObject[]): number | null {
   const running = pods.filter((p) => {
@@ -79,11 +94,14 @@ export function syncResourceQuotas(cluster: Cluster): void {
     const spec = isRecord(quota.spec) ? quota.spec : {};
     const hard = isRecord(spec.hard) ? (spec.hard as Record<string, string>) : {};
     const used: Record<string, string> = {};
+    const canonicalHard: Record<string, string> = {};
     for (const r of Object.keys(hard)) {
+      canonicalHard[r] = canonicalQuantity(parseQuantity(hard[r]) ?? 0, isBinary(hard[r]));
       const v = usedOf(cluster, ns, r, podsByNs.get(ns)!);
-      if (v !== null) used[r] = canonicalQuantity(r, v);
+      // Memory used is written as the pods' requests are (binary units), counts and CPU in decimal SI.
+      if (v !== null) used[r] = canonicalQuantity(v, /memory|storage/.test(r));
     }
-    const status = { hard: { ...hard }, used };
+    const status = { hard: canonicalHard, used };
     if (deepEqual(quota.status, status)) continue;
     cluster.store.update(R.resourcequotas, { ...quota, apiVersion: apiVersionOf(R.resourcequotas), kind: 'ResourceQuota', status });
   }
