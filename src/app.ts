@@ -84,12 +84,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
   if (deps.watchRules === false) rules.stop();
 
+  const prometheus = config.prometheusUrl ? new PrometheusSource(config.prometheusUrl, undefined, config.prometheusClient) : null;
   const validator =
     deps.validator ??
     new ClusterValidator({
       kinds: ACTION_KINDS,
       readObject: (t) => deps.cluster.readObject(t),
-      metrics: config.prometheusUrl ? new PrometheusSource(config.prometheusUrl, undefined, config.prometheusClient) : null,
+      metrics: prometheus,
       clock,
       logger,
       pollMs: config.readinessPollMs,
@@ -139,6 +140,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     store,
     rules: () => rules.current(),
     cluster: deps.cluster,
+    prometheus,
     validator,
     breaker: config.breaker,
     onBreakerOpen: (target, reason) => {

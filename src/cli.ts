@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * autoremediator serve | check <rules> | plan <payload> | replay <id> | sandbox [load]
+ * autoremediator serve | check <rules> | test <tests> | plan <payload> | replay <id> | sandbox [load]
  *
  * Parsed by commander: every command has --help (its options and examples), the program
  * has --version, and an unknown option or a missing argument is an error that names it
@@ -60,6 +60,20 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       const report = formatCheckReport(result);
       (result.ok ? process.stdout : process.stderr).write(report.endsWith('\n') ? report : `${report}\n`);
       setExitCode(result.ok ? 0 : 1);
+    });
+
+  program
+    .command('test')
+    .summary('run rule tests: the decisions expected for alerts, a cluster, a history and a time')
+    .description(
+      'Run rule unit tests, in the spirit of promtool test rules: each test gives alerts, the cluster state, earlier actions, Prometheus answers and a time, and the decisions expected (act before → after, or skip with a reason). ' +
+        'Decided by the service\'s own engine against a sandbox cluster; prints SUCCESS, or FAILED with what was expected and what was got; exit 1 when a test fails or a file is invalid.',
+    )
+    .argument('<files...>', 'test files (YAML)')
+    .addHelpText('after', examples('autoremediator test rules/tests/*.yaml'))
+    .action(async (files: string[]) => {
+      const { runTests } = await import('./commands/test.js');
+      setExitCode(await runTests(files));
     });
 
   program

@@ -5,7 +5,8 @@
  */
 import { PatchStrategy } from '@kubernetes/client-node';
 import type { ApplyOutcome, TargetFields, TargetState } from '../domain/cluster.js';
-import type { ClusterPort } from './port.js';
+import type { ClusterPort, GuardReadsPort } from './port.js';
+import { readCapacity, readPodResources, readQuotas } from '../kube/guard-reads.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
 import { KubeError, classifyKubeError } from '../kube/errors.js';
@@ -56,7 +57,10 @@ export class KubeCluster<A extends AnyAction = ActionSpec, S = TargetFields> imp
     private readonly kinds: KindRegistry = ACTION_KINDS,
   ) {
     this.ctx = { kube, redis, clock };
+    this.guardReads = { quotas: (ns) => readQuotas(kube, ns), podResources: (t) => readPodResources(kube, t), capacity: () => readCapacity(kube) };
   }
+
+  readonly guardReads: GuardReadsPort;
 
   async readState(target: TargetRef, action: A): Promise<TargetState<S>> {
     try {

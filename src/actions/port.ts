@@ -1,6 +1,7 @@
 import type { ApplyOutcome, TargetFields, TargetState } from '../domain/cluster.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
+import type { CapacityReading, PodResources, QuotaReading } from '../domain/guards.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { AnyAction } from './plan-kind.js';
 
@@ -22,4 +23,13 @@ export interface ClusterPort<A extends AnyAction = ActionSpec, S = TargetFields>
   apply(decision: ActDecision, action: A, remediationId: string, read?: TargetState<S>): Promise<ApplyOutcome>;
   /** Put the target back to the snapshot taken by apply; never throws. */
   restore(target: TargetRef, action: A, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
+  /** The reads behind a rule's guards (planner/guards.ts); a cluster without them cannot pass a quota or capacity guard. */
+  guardReads?: GuardReadsPort;
+}
+
+/** Reads for guards.quota and guards.capacity; they reject when the API cannot be read. */
+export interface GuardReadsPort {
+  quotas(namespace: string): Promise<QuotaReading[]>;
+  podResources(target: TargetRef): Promise<PodResources>;
+  capacity(): Promise<CapacityReading>;
 }

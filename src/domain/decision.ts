@@ -32,6 +32,9 @@ export const SKIP_REASONS = [
   'breaker-open', // the target's breaker is open after failed rollbacks
   'in-progress', // another remediation holds the target
   'target-paused', // the Deployment is paused: restart/undo would be refused by kubectl too
+  'quota-exceeded', // guards.quota: a ResourceQuota of the namespace has no room for the added pods' requests
+  'capacity-insufficient', // guards.capacity: the nodes' allocatable room is smaller than the added pods' requests
+  'precondition-failed', // guards.preconditions: a PromQL comparison does not hold (or could not be evaluated)
   'dry-run', // would act, but dry-run is on (globally or for the rule)
   'state-unavailable', // the cluster could not be read
 ] as const;

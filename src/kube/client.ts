@@ -16,7 +16,10 @@ import {
   KubeConfig,
   type KubernetesObject,
   type V1APIResource,
+  type V1Node,
+  type V1Pod,
   type V1ReplicaSet,
+  type V1ResourceQuota,
   type V1Service,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
@@ -180,6 +183,21 @@ export class KubeClient {
   async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {
     const list = await this.read(`list replicasets ${namespace}`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector }));
     return list.items;
+  }
+
+  /** The namespace's ResourceQuotas (guards.quota). */
+  async listResourceQuotas(namespace: string): Promise<V1ResourceQuota[]> {
+    return (await this.call(`list resourcequotas ${namespace}`, () => this.core.listNamespacedResourceQuota({ namespace }))).items;
+  }
+
+  /** Every node (guards.capacity). */
+  async listNodes(): Promise<V1Node[]> {
+    return (await this.call('list nodes', () => this.core.listNode())).items;
+  }
+
+  /** Every pod bound to a node (guards.capacity), as the scheduler counts requests. */
+  async listAllPods(): Promise<V1Pod[]> {
+    return (await this.call('list pods', () => this.core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName!=' }))).items;
   }
 
   /** Record a Kubernetes Event on the target so that `kubectl describe` tells the story. */

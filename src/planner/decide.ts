@@ -15,6 +15,8 @@ import { formatDuration } from '../platform/duration.js';
 import { planChange, type ChangePlan } from './changes.js';
 import { holdVerdict, type Controls } from '../control/hold.js';
 import type { KindPlans } from '../actions/plan-kind.js';
+import type { GuardReadings } from '../domain/guards.js';
+import { guardVerdict } from './guards.js';
 
 export interface Budget {
   /** At most this many actions … */
@@ -56,6 +58,8 @@ export interface PlanInput {
   controls?: Controls;
   /** The pure halves of the action kinds (actions/registry.ts ACTION_KINDS): the kind plans the change. Not needed by precheck(). */
   kinds: KindPlans;
+  /** What the rule's guards were read from (guards.ts guardNeeds); absent: not read, so a guard that needs a read does not pass. */
+  guards?: GuardReadings;
 }
 
 /** How far back the history must reach for one decision. */
@@ -195,6 +199,9 @@ export function decideAfterPrecheck(input: PlanInput): Decision {
   const targetHistory = history.filter((h) => h.targetKey === key);
   const change = planChange({ action, target, state, targetHistory, now }, input.kinds);
   if (change.outcome === 'skip') return skip(change.reason, change.explanation, change.facts, change.would);
+  const guarded = guardVerdict({ guards: rule.guards, target, action, alert, state, change, readings: input.guards });
+  if (guarded.reason !== null) return skip(guarded.reason, `${guarded.explanation} Would have done: ${change.summary}.`, { ...change.facts, guard: guarded.facts }, change);
+  const guardNotes = guarded.notes.map((n) => ` ${n}`).join('');
 
   const nsBudget = settings.budgets.namespace;
   const inNamespace = input.actionsInWindow.namespace;
@@ -220,14 +227,14 @@ export function decideAfterPrecheck(input: PlanInput): Decision {
   const why = `${alertName(alert)} is firing${alertDetail(alert)}; rule ${rule.name}`;
   if (dryRun) {
     const which = settings.dryRun ? 'DRY_RUN is on' : `rule ${rule.name} is in dry-run`;
-    return skip('dry-run', `Would ${change.summary}: ${why} (${change.reasoning}). Not applied: ${which}.`, change.facts, change);
+    return skip('dry-run', `Would ${change.summary}: ${why} (${change.reasoning}). Not applied: ${which}.${guardNotes}`, change.facts, change);
   }
   const decision: ActDecision = {
     outcome: 'act',
     ...base,
     before: change.before,
     after: change.after,
-    explanation: `${capitalize(change.summary)}: ${why} (${change.reasoning}).`,
+    explanation: `${capitalize(change.summary)}: ${why} (${change.reasoning}).${guardNotes}`,
     facts: change.facts,
   };
   return decision;

@@ -15,6 +15,9 @@ import type { Rule, RuleTable } from '../rule-table/rule.js';
 import { targetKey } from '../domain/target.js';
 import { budgetQueries, decideAfterPrecheck, historyWindowMs, precheck, type PlannerSettings, type PrecheckInput } from '../planner/decide.js';
 import { withActiveRuns } from '../planner/history.js';
+import { guardNeeds } from '../planner/guards.js';
+import type { MetricsSource } from '../validation/prometheus.js';
+import { readGuards } from './guard-reads.js';
 import { DecisionWatchdog } from './watchdog.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -54,6 +57,8 @@ export interface EngineDeps {
   stuckDecisionMs?: number;
   /** APPROVAL_REQUIRED, APPROVAL_NAMESPACES, APPROVAL_TIMEOUT and the service's approval windows; absent: only rules ask. */
   approval?: ApprovalPolicy;
+  /** Prometheus for the rules' precondition guards; absent: a precondition that reads a series does not pass. */
+  prometheus?: MetricsSource | null;
 }
 
 /** An alert as the engine decides it: stored, or posted to replay. */
@@ -251,7 +256,13 @@ export class Engine {
     }
     const budgets = budgetQueries(input);
     const [inNamespace, inAll] = await Promise.all([store.countActions(budgets.namespace), store.countActions(budgets.global)]);
-    const decision = decideAfterPrecheck({ ...input, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll }, kinds: ACTION_KINDS });
+    const full = { ...input, state, ...(stateError !== undefined ? { stateError } : {}), actionsInWindow: { namespace: inNamespace, global: inAll }, kinds: ACTION_KINDS };
+    let decision = decideAfterPrecheck(full);
+    // Guards: what they need depends on the planned change, so decide once, read, decide again.
+    if (rule.guards && state?.found && decision.before && decision.after) {
+      const needs = guardNeeds({ guards: rule.guards, target: t, action, alert, state, change: { before: decision.before, after: decision.after } });
+      decision = decideAfterPrecheck({ ...full, guards: await readGuards(needs, t, { cluster, prometheus: this.deps.prometheus ?? null }) });
+    }
     return state ? { decision, read: state } : { decision };
   }
 

@@ -14,6 +14,7 @@ import type { Matcher, Rule, RuleTable } from '../rule-table/rule.js';
 import { formatPath, issuesToErrors, type RuleLoadError } from './errors.js';
 import { parseMatcher } from './matchers.js';
 import { checkPromql } from './promql.js';
+import { splitPrecondition, unknownPlanRefs, withPlanPlaceholders } from './precondition.js';
 import { ruleSchema, type ActionType } from './schema.js';
 import { actionPhrase, cannotCarry } from './capabilities.js';
 import { validateTemplate } from './templates.js';
@@ -240,7 +241,37 @@ function checkRawRule(
       errors.push({ file, path: at('validate', 'checks', k, 'query'), message: `${names}: PromQL syntax error at line ${syntax.line}, column ${syntax.column} of the query: ${syntax.message}` });
     });
   }
+  checkPreconditions(file, index, rule, at, errors);
   return compiled;
+}
+
+/** guards.preconditions[].expr: plan references, label templates in strings, PromQL syntax, one top-level comparison. */
+function checkPreconditions(file: string, index: number, rule: Record<string, unknown>, at: (...path: PropertyKey[]) => string, errors: RuleLoadError[]): void {
+  const list = isPlainObject(rule.guards) ? rule.guards.preconditions : undefined;
+  if (!Array.isArray(list)) return;
+  list.forEach((p: unknown, k) => {
+    if (!isPlainObject(p) || typeof p.expr !== 'string' || p.expr === '') return;
+    const where = at('guards', 'preconditions', k, 'expr');
+    const names = `rule ${typeof rule.name === 'string' ? rule.name : `#${index}`}, precondition ${typeof p.name === 'string' ? p.name : `#${k}`}`;
+    const unknown = unknownPlanRefs(p.expr);
+    if (unknown.length > 0) {
+      for (const message of unknown) errors.push({ file, path: where, message: `${names}: ${message}` });
+      return;
+    }
+    const text = withPlanPlaceholders(p.expr);
+    const templates = validateTemplate(text, 'promql');
+    if (templates.length > 0) {
+      for (const message of templates) errors.push({ file, path: where, message: `${names}: ${message}` });
+      return;
+    }
+    const syntax = checkPromql(text);
+    if (syntax !== null) {
+      errors.push({ file, path: where, message: `${names}: PromQL syntax error at line ${syntax.line}, column ${syntax.column} of the expression: ${syntax.message}` });
+      return;
+    }
+    const split = splitPrecondition(text.replace(/\{\{[\s\S]*?\}\}/g, (m) => 'x'.repeat(m.length)));
+    if (!split.ok) errors.push({ file, path: where, message: `${names}: column ${split.column}: ${split.message}` });
+  });
 }
 
 /**

@@ -157,6 +157,31 @@ export const notifySchema = z.strictObject({
   verbosity: z.enum(['quiet', 'verbose']).default('quiet'),
 });
 
+const preconditionSchema = z.strictObject({
+  name: z.string().min(1),
+  /**
+   * One comparison that must hold before acting, `<left> <op> <right>` (rule-table/precondition.ts):
+   * PromQL, with the plan's numbers as {{ .added }}, {{ .before }}, {{ .after }} and label templates in strings.
+   */
+  expr: templateString,
+  /** Said in the explanation when it does not hold. */
+  description: z.string().optional(),
+  /**
+   * When it cannot be evaluated (no PROMETHEUS_URL, Prometheus unreachable or erring, no data):
+   * `skip` (default, skip `precondition-failed`) or `act` as if there were no guard, saying so in the decision.
+   */
+  onUnknown: z.enum(['skip', 'act']).default('skip'),
+});
+
+/** Checked after the change is planned and before acting; each failure is a skip with its own reason (planner/guards.ts). */
+export const guardsSchema = z.strictObject({
+  /** The namespace's ResourceQuotas have room for the added pods' requests (skip `quota-exceeded`). */
+  quota: z.boolean().default(false),
+  /** Ready, schedulable nodes have allocatable room for the added pods' requests (skip `capacity-insufficient`). */
+  capacity: z.boolean().default(false),
+  preconditions: z.array(preconditionSchema).default([]),
+});
+
 /** The objects a target can be found from (`target.from`), and what each leads to. */
 export const TARGET_SOURCES = ['Pod', 'HorizontalPodAutoscaler'] as const;
 export type TargetSource = (typeof TARGET_SOURCES)[number];
@@ -212,6 +237,8 @@ export const ruleSchema = z.strictObject({
    * or Slack's button); unapproved after `timeout` (default APPROVAL_TIMEOUT), the run ends `approval-expired`.
    */
   approval: z.strictObject({ required: z.boolean(), timeout: durationSchema.optional() }).optional(),
+  /** Room and limits checked before acting: quota, capacity, PromQL preconditions. */
+  guards: guardsSchema.optional(),
 });
 
 export const ruleFileSchema = z.strictObject({
@@ -232,3 +259,5 @@ export type ValidateSpec = z.infer<typeof validateSchema>;
 export type RestoreSpec = z.infer<typeof restoreSchema>;
 export type TargetTemplate = z.infer<typeof targetSchema>;
 export type RuleSpec = z.infer<typeof ruleSchema>;
+export type GuardsSpec = z.infer<typeof guardsSchema>;
+export type PreconditionSpec = z.infer<typeof preconditionSchema>;

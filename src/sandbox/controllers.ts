@@ -8,6 +8,7 @@ import type { Cluster } from './cluster.js';
 import { syncDeployments } from './deployment-controller.js';
 import { syncHpas } from './hpa-controller.js';
 import { syncPods } from './pod-simulator.js';
+import { syncResourceQuotas } from './quota-controller.js';
 import { syncCnpgClusters, syncReplicaSets, syncStatefulSets } from './workload-controllers.js';
 
 export function runControllers(cluster: Cluster): void {
@@ -19,4 +20,5 @@ export function runControllers(cluster: Cluster): void {
   syncPods(cluster);
   syncReplicaSets(cluster);
   syncDeployments(cluster);
+  syncResourceQuotas(cluster);
 }

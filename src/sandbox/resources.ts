@@ -89,6 +89,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     shortNames: ['hpa'], status: true, generation: true, categories: ['all'],
   }),
   def({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' }),
+  def({ group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota', shortNames: ['quota'], status: true }),
+  def({ group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, shortNames: ['no'], status: true }),
   def({
     group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters', kind: 'Cluster', status: true, generation: true, custom: true,
     scale: {
@@ -140,6 +142,8 @@ export const R = {
   statefulsets: resourceByPlural('apps/v1', 'statefulsets')!,
   hpas: resourceByPlural('autoscaling/v2', 'horizontalpodautoscalers')!,
   leases: resourceByPlural('coordination.k8s.io/v1', 'leases')!,
+  resourcequotas: resourceByPlural('v1', 'resourcequotas')!,
+  nodes: resourceByPlural('v1', 'nodes')!,
   cnpgClusters: resourceByPlural('postgresql.cnpg.io/v1', 'clusters')!,
   crds: resourceByPlural('apiextensions.k8s.io/v1', 'customresourcedefinitions')!,
 } as const;

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EventRecorder, type Cluster } from './cluster.js';
 import { runControllers } from './controllers.js';
+import { SANDBOX_NODE } from './pod-simulator.js';
 import { cnpgClusterCrd } from './crd.js';
 import { faultBodySchema, SandboxFaults, type RequestInfo } from './faults.js';
 import { kubeconfigYaml, sandboxKubeConfig } from './kubeconfig.js';
@@ -99,6 +100,23 @@ export interface SandboxApi {
 
 const MAX_BODY = 3 * 1024 * 1024;
 
+/** The one node of the sandbox (pod-simulator.ts SANDBOX_NODE), Ready, with a kwok-sized allocatable. */
+function sandboxNode(now: Date): KubeObject {
+  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const room = { cpu: '32', memory: '128Gi', pods: '110' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: SANDBOX_NODE, labels: { 'kubernetes.io/hostname': SANDBOX_NODE, 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/agent': '' } },
+    spec: {},
+    status: {
+      capacity: room,
+      allocatable: room,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: at, lastTransitionTime: at }],
+    },
+  };
+}
+
 function defFor(apiVersion: string, kind: string): ResourceDef {
   const def = resourceByKind(apiVersion, kind);
   if (!def) throw new Error(`sandbox: no resource serves ${apiVersion} ${kind}`);
@@ -173,6 +191,8 @@ export async function startSandboxApi(opts: SandboxOptions = {}): Promise<Sandbo
   put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   put(cnpgClusterCrd());
   const seed = [...(opts.seed ?? [])].sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
+  // The node the simulated kubelet runs every pod on, unless the seed brings its own nodes.
+  if (!seed.some((o) => o.kind === 'Node')) put(sandboxNode(clock()));
   for (const obj of seed) put(obj);
 
   // The loop skips a pass when nothing can have changed: no write and no fault change

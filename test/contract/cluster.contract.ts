@@ -9,7 +9,8 @@
  * `before`; a precondition gone stale since the read is refused; a deleted target is not
  * found; a 403 is classified `forbidden`; apply and restore never reject (errors are values).
  */
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { quantity } from '../../src/kube/guard-reads.js';
 import type { ClusterPort } from '../../src/actions/port.js';
 import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
 import type { ActDecision, StateFields } from '../../src/domain/decision.js';
@@ -302,6 +303,36 @@ export function runClusterContract(name: string, makeHarness: () => Promise<Clus
       const target = await seedScalable('Deployment', 1);
       await waitUntil('revision 1', async () => (await revisionOf(target)) === 1);
       expect(await settled(h.cluster.apply(act(target, undo, {}, {}), undo, 'contract-undo-1'))).toMatchObject({ ok: false, reason: 'refused' });
+    });
+
+    test('guard reads: a ResourceQuota as the quota controller reports it (status.hard, status.used of the running pods), and a pod\'s requests', async () => {
+      const reads = h.cluster.guardReads;
+      expect(reads).toBeDefined();
+      const name = uniqueName('quota');
+      const hard = { pods: '1000', 'requests.cpu': '100', 'requests.memory': '1000Gi', 'limits.memory': '2000Gi' };
+      await admin.create({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name, namespace: h.namespace }, spec: { hard } });
+      const target = await seedScalable('Deployment', 2);
+      const core = h.admin.makeApiClient(CoreV1Api);
+      // The controller catches up with the pods asynchronously: wait until the quota and a list of the pods agree.
+      const agreed = await waitUntil('the quota usage to match the running pods', async () => {
+        const quota = (await reads!.quotas(h.namespace)).find((q) => q.name === name);
+        const pods = (await core.listNamespacedPod({ namespace: h.namespace })).items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+        const ours = pods.filter((p) => p.metadata?.labels?.app === target.name);
+        if (!quota?.used || ours.length < 2) return null;
+        const cpu = pods.reduce((a, p) => a + (p.spec?.containers ?? []).reduce((b, c) => b + quantity(c.resources?.requests?.cpu), 0), 0);
+        const mem = pods.reduce((a, p) => a + (p.spec?.containers ?? []).reduce((b, c) => b + quantity(c.resources?.requests?.memory), 0), 0);
+        const used = quota.used;
+        return quantity(used.pods) === pods.length && Math.abs(quantity(used['requests.cpu']) - cpu) < 1e-6 && quantity(used['requests.memory']) === mem ? quota : null;
+      });
+      // status.hard in resource.Quantity's canonical form, as the API server writes it back.
+      expect(agreed.hard).toEqual({ ...hard, pods: '1k' });
+      expect(Object.keys(agreed.used!).sort()).toEqual(Object.keys(hard).sort());
+      // Canonical quantities: millicores or whole cores, binary units or plain bytes.
+      expect(agreed.used!['requests.cpu']).toMatch(/^\d+m?$/);
+      expect(agreed.used!['requests.memory']).toMatch(/^\d+(Ki|Mi|Gi)?$/);
+      expect(agreed.scoped).toBe(false);
+      expect(await reads!.podResources(target)).toEqual({ requests: { cpu: 0.1, memory: 64 * 2 ** 20 }, limits: { cpu: 0.2, memory: 128 * 2 ** 20 } });
+      await admin.delete('v1', 'ResourceQuota', h.namespace, name);
     });
   });
 }

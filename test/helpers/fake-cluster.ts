@@ -6,7 +6,8 @@
  * next read, as the real KubeCluster does on an API server.
  */
 import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
-import type { ClusterPort } from '../../src/actions/port.js';
+import type { ClusterPort, GuardReadsPort } from '../../src/actions/port.js';
+import type { QuotaReading } from '../../src/domain/guards.js';
 import type { ActDecision } from '../../src/domain/decision.js';
 import { targetKey, type TargetRef } from '../../src/domain/target.js';
 import type { ActionSpec } from '../../src/rule-table/schema.js';
@@ -42,6 +43,13 @@ export class FakeCluster implements ClusterPort {
   readFailure: Error | null = null;
   /** readState calls, per target key. */
   readonly reads = new Map<string, number>();
+  /** What the guards read (guards.quota, guards.capacity): no quotas, pods asking nothing, room on one node, unless a test says otherwise. */
+  quotas: QuotaReading[] = [];
+  readonly guardReads: GuardReadsPort = {
+    quotas: () => Promise.resolve(structuredClone(this.quotas)),
+    podResources: () => Promise.resolve({ requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 } }),
+    capacity: () => Promise.resolve({ nodes: 1, allocatable: { cpu: 32, memory: 128 * 2 ** 30, pods: 110 }, requested: { cpu: 0, memory: 0, pods: 0 } }),
+  };
 
   set(target: Pick<TargetRef, 'namespace' | 'kind' | 'name'>, state: Partial<Found>): this {
     this.states.set(targetKey(target), { found: true, replicas: null, hpa: null, containers: [], maxmemory: null, paused: false, resourceVersion: '1', ...state });

@@ -149,6 +149,7 @@ describe.each(['overlays/single', 'overlays/ha'])('deploy/%s: least privilege', 
     { group: 'autoscaling', resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'patch'] }, // find the HPA; min/max; the HPA an alert names → scaleTargetRef
     { group: '', resources: ['events'], verbs: ['create'] }, // an Event per transition
     { group: '', resources: ['services'], verbs: ['get'] }, // the Redis Service a redis rule names
+    { group: '', resources: ['resourcequotas'], verbs: ['list'] }, // guards.quota: the namespace's ResourceQuotas
   ];
   const triples = (rules: Array<{ group: string; resources: string[]; verbs: string[] }>) =>
     rules.flatMap((r) => r.resources.flatMap((res) => r.verbs.map((v) => `${v} ${r.group || '""'} ${res}`))).sort();

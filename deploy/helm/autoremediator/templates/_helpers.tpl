@@ -81,6 +81,8 @@ every action against the sandbox and compares the requests with these rules, in 
                                                       pod's ReplicaSet → Deployment (target.from: Pod)
   get            "" pods                              the pod an alert names → its controller (target.from: Pod)
   get            "" services                          the redis action's Service → its cluster IP (never a label)
+  list           "" resourcequotas                    guards.quota: the namespace's quotas (guards.capacity
+                                                      needs list on nodes and pods cluster-wide: not granted here)
   get, patch     postgresql.cnpg.io clusters          read the CloudNativePG Cluster; annotation
   get, update    postgresql.cnpg.io clusters/scale    add or remove database instances
   get, list,     autoscaling horizontalpodautoscalers find the HPA of a workload; min/max; the HPA
@@ -107,6 +109,10 @@ to every authenticated identity.
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get"]
+# guards.quota: the namespace's ResourceQuotas (status.hard/used).
+- apiGroups: [""]
+  resources: ["resourcequotas"]
+  verbs: ["list"]
 {{- if .Values.rbac.cloudNativePG }}
 - apiGroups: ["postgresql.cnpg.io"]
   resources: ["clusters"]
