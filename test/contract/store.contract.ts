@@ -965,7 +965,7 @@ export function runStoreContract(
 
       test('a batch takes at most `limit` alerts and as many remediations; repeated, it takes all', async () => {
         for (let i = 0; i < 5; i++) await decided(alert(), i);
-        for (let i = 0; i < 3; i++) await store.createRemediation(remediationOf(skipDecision('no-rule', null, null), at(i)));
+        for (let i = 0; i < 3; i++) await store.createRemediation(remediationOf(skipDecision('no-match', null, null), at(i)));
         const one = await store.pruneHistory(cut(DAY, { limit: 2 }));
         expect(one).toMatchObject({ remediations: 2, alerts: 2 });
         expect(await pruneAll(cut(DAY, { limit: 2 }))).toMatchObject({ remediations: 1, alerts: 3 });

@@ -167,6 +167,10 @@ CREATE INDEX pauses_in_force ON pauses (created_at, id) WHERE ended_at IS NULL;
 -- copy's (read through it), stored as JSON null and ''.
 ALTER TABLE alerts ADD COLUMN last_seen_at timestamptz;
 CREATE INDEX alerts_duplicates ON alerts (duplicate_of) WHERE duplicate_of IS NOT NULL;
+-- Deleting a notification makes PostgreSQL's foreign-key trigger look for alerts referring to it:
+-- without this index a scan of all alerts per notification deleted. (SQLite's retention turns its
+-- foreign-key checks off for its own transaction instead; PostgreSQL cannot, short of superuser.)
+CREATE INDEX alerts_by_notification ON alerts (notification_id);
 `,
   },
 ];
