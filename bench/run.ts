@@ -17,6 +17,7 @@ import { machine, markdown, type Suite } from './lib/report.js';
 import { contextFromEnv, type BenchContext, type BenchResult } from './lib/result.js';
 import { run as reaction } from './reaction.js';
 import { run as ruleTable } from './rule-table.js';
+import { run as scale } from './scale.js';
 import { run as soak } from './soak.js';
 import { run as storm } from './storm.js';
 
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Omit<BenchResult
 /** Long ones, run only when named (`npm run bench -- soak`): not part of a full run's latest.*. */
 const LONG: Record<string, (ctx: BenchContext) => Promise<Omit<BenchResult, 'seconds'>>> = {
   soak,
+  scale,
 };
 const ALL = { ...BENCHMARKS, ...LONG };
 
