@@ -15,6 +15,7 @@ import { run as intake } from './intake.js';
 import { REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
 import { machine, markdown, type Suite } from './lib/report.js';
 import { contextFromEnv, type BenchContext, type BenchResult } from './lib/result.js';
+import { run as peer } from './peer.js';
 import { run as reaction } from './reaction.js';
 import { run as ruleTable } from './rule-table.js';
 import { run as scale } from './scale.js';
@@ -33,6 +34,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Omit<BenchResult
 const LONG: Record<string, (ctx: BenchContext) => Promise<Omit<BenchResult, 'seconds'>>> = {
   soak,
   scale,
+  peer,
 };
 const ALL = { ...BENCHMARKS, ...LONG };
 

@@ -30,6 +30,7 @@ export type ComponentName =
   | 'kwok'
   | 'alertmanager'
   | 'amtool'
+  | 'am-executor'
   | 'prometheus'
   | 'promtool'
   | 'helm'
