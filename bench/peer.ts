@@ -37,19 +37,25 @@ const RULES = `rules:
     cooldown: 1h
 `;
 
+/**
+ * am-executor's configuration: for the storm's alerts, a script as its README suggests — it gets
+ * the whole notification in AMX_* variables and acts on each alert's deployment (where a real
+ * set-up would run `kubectl scale`, it records the run and each target it would scale).
+ */
 function executorConfig(port: number, runsFile: string): string {
+  const perAlert = `echo run >> ${runsFile}; i=1; while [ "$i" -le "$AMX_ALERT_LEN" ]; do eval "echo \\"\\$AMX_ALERT_\${i}_LABEL_deployment\\""; i=$((i+1)); done >> ${runsFile}.targets`;
   return `listen_address: "127.0.0.1:${port}"
 verbose: false
 commands:
-  # what a real set-up would make: kubectl scale deployment "$AMX_ALERT_1_LABEL_deployment" ...; recorded here
+  # per alert of the notification: kubectl scale deployment "$AMX_ALERT_<n>_LABEL_deployment" --replicas=… (recorded here)
   - cmd: /bin/sh
-    args: ["-c", "echo \\"$AMX_ALERT_LEN $AMX_ALERT_1_LABEL_deployment\\" >> ${runsFile}"]
+    args: ["-c", ${JSON.stringify(perAlert)}]
     match_labels:
       alertname: BenchStorm
     notify_on_failure: true
-  # the intake body's alert (QueueDepthHigh): the same, so that intake runs a command per request as a real set-up would
+  # the intake body's alert (QueueDepthHigh): a command per request too, as a real set-up would run
   - cmd: /bin/sh
-    args: ["-c", "echo \\"$AMX_ALERT_LEN intake\\" >> ${runsFile}.intake"]
+    args: ["-c", ${JSON.stringify(`echo run >> ${runsFile}.intake`)}]
     match_labels:
       alertname: QueueDepthHigh
 `;
@@ -58,7 +64,7 @@ commands:
 async function intake(url: string, seconds: number, headers: Record<string, string>): Promise<{ requestsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number }> {
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: singleAlertBody(), connections: 10, duration: seconds }, (err: unknown, res: autocannon.Result) =>
-      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res),
+      err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(res),
     );
   });
   check(r.errors === 0, `intake at ${url}: no connection errors`, `${r.errors}`);
@@ -129,6 +135,7 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
     const ourStorm = await storm(`${svc.url}/api/v1/alerts`, WEBHOOK_TOKEN, names, notifications);
     const theirStorm = await storm(`http://127.0.0.1:${port}/`, undefined, names, notifications);
     const commands = lines(runsFile);
+    const targetActions = lines(`${runsFile}.targets`);
     // ours: wait until every first delivery is decided and no run is in flight
     const db = openReadonly(svc.dbFile);
     try {
@@ -144,10 +151,7 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
     check(writes === TARGETS, `autoremediator: exactly ${TARGETS} scale writes, one per target`, `${writes}`);
     check(ourStorm.accepted === 2 * notifications, 'autoremediator accepted every storm webhook', `${ourStorm.accepted}`);
     const perTarget = new Map<string, number>();
-    for (const l of commands) {
-      const target = l.split(' ')[1] ?? '?';
-      perTarget.set(target, (perTarget.get(target) ?? 0) + 1);
-    }
+    for (const target of targetActions) perTarget.set(target, (perTarget.get(target) ?? 0) + 1);
     return {
       name: 'peer',
       title: `prometheus-am-executor side by side: intake (1-alert body, ${seconds} s each) and a ${notifications * 50}-alert storm for ${TARGETS} targets (each notification sent by 2 HA peers)`,
@@ -157,12 +161,12 @@ export async function run(ctx: BenchContext): Promise<Omit<BenchResult, 'seconds
         storm: {
           webhooks: 2 * notifications,
           autoremediator: { accepted: ourStorm.accepted, sendSeconds: ourStorm.seconds, scaleWrites: writes },
-          amExecutor: { accepted: theirStorm.accepted, sendSeconds: theirStorm.seconds, commandsRun: commands.length, commandsPerTarget: Object.fromEntries(perTarget) },
+          amExecutor: { accepted: theirStorm.accepted, sendSeconds: theirStorm.seconds, commandsRun: commands.length, scaleCommandsOfItsScript: targetActions.length, targets: perTarget.size, perTargetMin: Math.min(...perTarget.values()), perTargetMax: Math.max(...perTarget.values()) },
         },
         amExecutorVersion: bin.split('@')[1]?.split('/')[0] ?? 'unknown',
         amExecutorConfig: config.replace(dir, '<tmp>').replace(dir, '<tmp>'),
       },
-      ratios: { intakeRpsOursOverAmExecutor: ratio(ours.requestsPerSecond, theirs.requestsPerSecond), stormActionsAmExecutorOverOurs: ratio(commands.length, writes) },
+      ratios: { intakeRpsOursOverAmExecutor: ratio(ours.requestsPerSecond, theirs.requestsPerSecond), stormCommandsAmExecutorOverOurActions: ratio(commands.length, writes), stormScaleCommandsAmExecutorOverOurActions: ratio(targetActions.length, writes) },
       goals: [{ text: `in the storm, exactly one action per target (${TARGETS}) for autoremediator`, met: writes === TARGETS }],
       checks: ['every intake request of autoremediator 2xx', `exactly ${TARGETS} scale writes`, 'every storm webhook accepted by autoremediator'],
       notes: [

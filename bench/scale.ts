@@ -56,7 +56,6 @@ const RULES = `rules:
 `;
 
 const SKIP_REASONS = ['cooldown', 'in-progress', 'resolved', 'no-match', 'at-bound'];
-const ALERTNAMES = Array.from({ length: 20 }, (_, i) => `Bench${i}`);
 
 interface Target {
   kind: 'sqlite' | 'postgres';
@@ -200,7 +199,7 @@ async function intakeFigures(url: string, seconds: number): Promise<{ requestsPe
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     autocannon(
       { url: `${url}/api/v1/alerts`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` }, body: singleAlertBody(), connections: 10, duration: seconds },
-      (err: unknown, res: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)),
+      (err: unknown, res: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(res)),
     );
   });
   check(r.non2xx === 0 && r.errors === 0, 'intake: every request answered 2xx', `${r.non2xx} non-2xx, ${r.errors} errors`);
