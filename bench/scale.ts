@@ -69,7 +69,7 @@ interface Target {
 /** SQL expressions of one generated pair p (a column `p`), both dialects. */
 const body = `'{"receiver":"ci-failure-agent-remediator","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"QueueDepthHigh","namespace":"ci","queue":"jobs","service":"ci-failure-agent"},"annotations":{"summary":"Queue depth above 1000","description":"The jobs queue of ci-failure-agent has held more than 1000 messages for 5 minutes"},"startsAt":"2026-11-28T10:20:46.4Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus:9090/graph?g0.expr=queue_depth+%3E+1000&g0.tab=1","fingerprint":"3b1f0c2a9d8e7f60"}],"groupLabels":{"alertname":"QueueDepthHigh"},"commonLabels":{"alertname":"QueueDepthHigh"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}:{alertname=\\"QueueDepthHigh\\"}","truncatedAlerts":0}'`;
 
-function sqliteTarget(file: string): Target {
+export function sqliteTarget(file: string): Target {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF'); // filling only; the service opens it with its own pragmas
@@ -107,6 +107,8 @@ function sqliteTarget(file: string): Target {
                    (SELECT 2 AS seq, 'planned' AS f, 'applying' AS t UNION ALL SELECT 3, 'applying', 'validating' UNION ALL SELECT 4, 'validating', 'succeeded') k WHERE p % 33 = 0`);
         })();
       }
+      // Planner statistics, as PostgreSQL's ANALYZE below (the service refreshes them with PRAGMA optimize when it closes).
+      db.exec('ANALYZE');
       db.pragma('wal_checkpoint(TRUNCATE)');
       return Promise.resolve();
     },
@@ -302,7 +304,7 @@ async function retentionFigures(storeUrl: string, url: string, pairs: number, en
     let longest = 0;
     for (;;) {
       const t = performance.now();
-      const r = await store.pruneHistory({ before, keepActionsAfter: before, keepUnrestoredOfRules: [], limit: 500 });
+      const r = await store.pruneHistory({ before, keepActionsAfter: before, keepUnrestoredOfRules: [], limit: 100 });
       longest = Math.max(longest, performance.now() - t);
       batches += 1;
       rows += r.alerts;
@@ -376,9 +378,10 @@ async function oneStore(ctx: BenchContext, kind: 'sqlite' | 'postgres', sizes: r
         const historyP99Ms = await historyFigures(svc.url, endMs - (pairs / 2) * PAIR_STEP_MS, ctx.quick ? 5 : 20);
         const storeMiB = round((await filler.sizeBytes()) / 1024 ** 2);
         const retention = pairs > 0 ? await retentionFigures(url, svc.url, pairs, endMs) : { rowsDeleted: 0, seconds: 0, batches: 0, longestBatchMs: 0, intakeMaxMsDuring: 0, intakeP99MsDuring: 0, intakeP99MsBefore: 0 };
-        // what the pass deleted is filled again before the next size
-        pairs = Math.floor(pairs * 0.98);
+        // what the pass deleted (pairs older than the cutoff: p > floor(0.98 × pairs)) is filled again before the next size
+        pairs = Math.floor(pairs * 0.98) + 1;
         out.push({ size, alertRows: size, fillSeconds: round(fillSeconds), storeMiB, intake, reaction, historyP99Ms, retention });
+        ctx.log(`  scale ${kind} ${size}: history p99 ${JSON.stringify(historyP99Ms)}`);
         ctx.log(`  scale ${kind} ${size}: intake ${intake.requestsPerSecond} req/s p99 ${intake.p99Ms} ms, reaction p99 ${reaction.p99Ms} ms, history max p99 ${Math.max(...Object.values(historyP99Ms))} ms, ${storeMiB} MiB, retention ${retention.rowsDeleted} rows in ${retention.seconds} s (longest batch ${retention.longestBatchMs} ms)`);
       } finally {
         await svc.child.kill();

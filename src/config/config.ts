@@ -418,7 +418,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retention: {
       maxAgeMs: e.RETENTION ?? 30 * 86_400_000,
       maxAlerts: e.RETENTION_MAX_ALERTS ?? null,
-      batchSize: e.RETENTION_BATCH ?? 500,
+      batchSize: e.RETENTION_BATCH ?? 100,
       schedule: e.RETENTION_SCHEDULE ?? '0 */5 * * * *',
     },
     resumeSchedule: e.RESUME_SCHEDULE ?? '*/10 * * * * *',

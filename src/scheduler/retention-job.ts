@@ -25,7 +25,7 @@ export interface RetentionSettings {
   reclaimPagesPerStep: number;
 }
 
-export const DEFAULT_RETENTION: RetentionSettings = { maxAgeMs: 30 * 86_400_000, maxAlerts: null, batchSize: 500, pauseMs: 10, reclaimPagesPerStep: 128 };
+export const DEFAULT_RETENTION: RetentionSettings = { maxAgeMs: 30 * 86_400_000, maxAlerts: null, batchSize: 100, pauseMs: 10, reclaimPagesPerStep: 128 };
 
 /**
  * What one pass may delete (pure). `before`: the later of the age cutoff and the row bound's

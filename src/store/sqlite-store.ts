@@ -668,9 +668,12 @@ export class SqliteStore implements Store {
   listRemediationsInPhases(phases: readonly Phase[]): Promise<Remediation[]> {
     return this.sync(() => {
       if (phases.length === 0) return [];
+      // One bound parameter per phase, so that SQLite searches the phase index for each: with
+      // `IN (SELECT value FROM json_each(?))` it scanned every remediation instead (the resume job
+      // asks every 10 s: 0.4 s at 100k remediations, found by the scale benchmark).
       const rows = this.all<RemediationRow>(
-        `${REMEDIATION_SELECT} WHERE phase IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
-        JSON.stringify(phases),
+        `${REMEDIATION_SELECT} WHERE phase IN (${phases.map(() => '?').join(', ')}) ORDER BY created_at, id`,
+        ...phases,
       );
       return this.withTransitions(rows);
     });

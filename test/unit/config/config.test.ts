@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       limits: { maxBodyBytes: 1024 * 1024, queueCapacity: 10_000 },
       budgets: { namespace: { max: 10, windowMs: 600_000 }, global: { max: 30, windowMs: 600_000 } },
       slack: null,
-      retention: { maxAgeMs: 30 * 86_400_000, maxAlerts: null, batchSize: 500, schedule: '0 */5 * * * *' },
+      retention: { maxAgeMs: 30 * 86_400_000, maxAlerts: null, batchSize: 100, schedule: '0 */5 * * * *' },
     });
   });
 
