@@ -17,6 +17,8 @@ import { machine, markdown, type Suite } from './lib/report.js';
 import { contextFromEnv, type BenchContext, type BenchResult } from './lib/result.js';
 import { run as reaction } from './reaction.js';
 import { run as ruleTable } from './rule-table.js';
+import { run as scale } from './scale.js';
+import { run as soak } from './soak.js';
 import { run as storm } from './storm.js';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Omit<BenchResult, 'seconds'>>> = {
@@ -26,6 +28,13 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Omit<BenchResult
   'rule-table': ruleTable,
   footprint,
 };
+
+/** Long ones, run only when named (`npm run bench -- soak`): not part of a full run's latest.*. */
+const LONG: Record<string, (ctx: BenchContext) => Promise<Omit<BenchResult, 'seconds'>>> = {
+  soak,
+  scale,
+};
+const ALL = { ...BENCHMARKS, ...LONG };
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -50,9 +59,9 @@ async function main(): Promise<number> {
   const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
   const ctx = contextFromEnv((m) => process.stderr.write(`${m}\n`));
   const names = process.argv.slice(2);
-  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  const unknown = names.filter((n) => !(n in ALL));
   if (unknown.length) {
-    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(BENCHMARKS).join(', ')}\n`);
+    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(ALL).join(', ')}\n`);
     return 2;
   }
   const selected = names.length ? names : Object.keys(BENCHMARKS);
@@ -63,7 +72,7 @@ async function main(): Promise<number> {
     ctx.log(`\n== ${name}${ctx.quick ? ' (BENCH_QUICK=1)' : ''}, ${ctx.runs} run(s)`);
     const t = performance.now();
     try {
-      const r = await BENCHMARKS[name]!(ctx);
+      const r = await ALL[name]!(ctx);
       suite.results.push({ ...r, seconds: (performance.now() - t) / 1000 });
       for (const g of r.goals) ctx.log(`   goal ${g.met ? 'met   ' : 'MISSED'}: ${g.text}`);
     } catch (err) {
@@ -76,7 +85,9 @@ async function main(): Promise<number> {
   suite.totalSeconds = (performance.now() - started) / 1000;
   suite.machine = machine(loadAtStart);
   // Only a full run of all five replaces latest.*; smoke runs and subsets go beside it.
-  const file = ctx.quick ? 'quick' : names.length ? 'partial' : 'latest';
+  // A subset made only of long benchmarks is written under their names (soak.*), so it survives the next subset.
+  const onlyLong = names.length > 0 && names.every((n) => n in LONG);
+  const file = ctx.quick ? (onlyLong ? `${names.join('+')}-quick-suite` : 'quick') : onlyLong ? `${names.join('+')}-suite` : names.length ? 'partial' : 'latest';
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, `${file}.json`), `${JSON.stringify(suite, null, 2)}\n`);
   writeFileSync(join(RESULTS_DIR, `${file}.md`), markdown(suite));

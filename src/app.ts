@@ -18,6 +18,7 @@ import { PrometheusSource } from './validation/prometheus.js';
 import { ClusterValidator } from './validation/validator.js';
 import { SlackNotifier, createNotifyMetrics } from './notify/index.js';
 import { restoreJob } from './scheduler/restore-job.js';
+import { DEFAULT_RETENTION, retentionJob } from './scheduler/retention-job.js';
 import { startScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
 import { RuleTableWatcher } from './rule-table/watcher.js';
 import { openStore } from './store/open-store.js';
@@ -220,6 +221,22 @@ export async function createApp(deps: AppDeps): Promise<App> {
       name: 'restore',
       schedule: config.restoreSchedule,
       run: () => restoreJob({ store, rules: () => rules.current(), cluster: deps.cluster, runner: engine.runner, clock, logger, settings, instanceId, controls }),
+    },
+    // Old history out, in small batches (RETENTION, RETENTION_MAX_ALERTS).
+    {
+      name: 'retention',
+      schedule: config.retention.schedule,
+      run: () =>
+        retentionJob({
+          store,
+          rules: () => rules.current(),
+          planner: settings,
+          breakerWindowMs: config.breaker.windowMs,
+          settings: { ...DEFAULT_RETENTION, maxAgeMs: config.retention.maxAgeMs, maxAlerts: config.retention.maxAlerts, batchSize: config.retention.batchSize },
+          now: () => clock.now(),
+          logger,
+          stopped: () => stopped,
+        }),
     },
     // The end of expired pauses, recorded and announced once across replicas; the pause gauge.
     { name: 'controls', schedule: '*/5 * * * * *', run: () => controls.tick() },

@@ -201,6 +201,21 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().optional(),
   STUCK_DECISION_MS: int('STUCK_DECISION_MS', 100, 3_600_000),
   DATABASE_QUERY_TIMEOUT_MS: int('DATABASE_QUERY_TIMEOUT_MS', 100, 600_000),
+  RETENTION: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const ms = parseDuration(v.trim());
+      if (ms === null || (ms > 0 && ms < 60_000)) {
+        ctx.addIssue({ code: 'custom', message: `RETENTION must be a duration of at least 1m like 30d, or 0 to keep the history for ever, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  RETENTION_MAX_ALERTS: int('RETENTION_MAX_ALERTS', 1000, 1_000_000_000),
+  RETENTION_BATCH: int('RETENTION_BATCH', 10, 100_000),
+  RETENTION_SCHEDULE: z.string().optional(),
   RESTORE_SCHEDULE: z.string().optional(),
   RESUME_SCHEDULE: z.string().optional(),
   STATUS_SAMPLE_INTERVAL: z
@@ -267,6 +282,8 @@ export interface Config {
   databaseQueryTimeoutMs: number;
   /** node-cron expression (seconds field included) for the restore job. */
   restoreSchedule: string;
+  /** RETENTION (ms, 0: for ever), RETENTION_MAX_ALERTS, RETENTION_BATCH, RETENTION_SCHEDULE. */
+  retention: { maxAgeMs: number; maxAlerts: number | null; batchSize: number; schedule: string };
   /** node-cron expression for the job that takes over runs of dead replicas. */
   resumeSchedule: string;
   /** A run whose heartbeat is older than this belongs to a process that is gone. */
@@ -383,7 +400,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (bad.length) problems.push(`ALLOWED_NAMESPACES: not a namespace name: ${bad.map((b) => `"${b}"`).join(', ')}`);
     allowed = ns;
   }
-  for (const key of ['RESTORE_SCHEDULE', 'RESUME_SCHEDULE'] as const) {
+  for (const key of ['RESTORE_SCHEDULE', 'RESUME_SCHEDULE', 'RETENTION_SCHEDULE'] as const) {
     const v = e[key];
     if (v !== undefined && !cron.validate(v)) problems.push(`${key}: not a cron expression (seconds field included): "${v}"`);
   }
@@ -438,6 +455,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stuckDecisionMs: e.STUCK_DECISION_MS ?? 60_000,
     databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS ?? 10_000,
     restoreSchedule: e.RESTORE_SCHEDULE ?? '*/15 * * * * *',
+    retention: {
+      maxAgeMs: e.RETENTION ?? 30 * 86_400_000,
+      maxAlerts: e.RETENTION_MAX_ALERTS ?? null,
+      batchSize: e.RETENTION_BATCH ?? 100,
+      schedule: e.RETENTION_SCHEDULE ?? '0 */5 * * * *',
+    },
     resumeSchedule: e.RESUME_SCHEDULE ?? '*/10 * * * * *',
     runLeaseTtlMs: e.RUN_LEASE_TTL ?? 30_000,
     statusSampleMs: e.STATUS_SAMPLE_INTERVAL ?? 15_000,

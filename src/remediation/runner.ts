@@ -8,9 +8,9 @@
  *   planned      → awaiting_approval         approvalNeed(): a person must approve first (the rendered action stored with it)
  *   awaiting_approval → planned | skipped  LOCK waitingVerdict(): wait (return), expire, deny, or, approved, recheckVerdict()
  *                                          against the live state: still the plan → planned (approved), else skipped with why
- *   planned      → applying                  baseline measured (no lock), then `applying` stored under the lock
+ *   planned      → applying                  `applying` stored under the lock (the baseline is read later, at validating, as of the decision)
  *   applying     → validating | failed   LOCK converge: convergeVerdict() → write (cluster.apply) | done | failed
- *   validating   → succeeded | rolling_back   no lock: the validator, then phaseAfterValidation()
+ *   validating   → succeeded | rolling_back   no lock: the baseline (read at the decision's time), the validator, then phaseAfterValidation()
  *   rolling_back → rolled_back | failed  LOCK cluster.restore of the snapshot, then breakerVerdict()
  *   succeeded    → rolling_back          LOCK only when a person asked (ctx.manualRollbackBy), flagged manual
  *   succeeded, rolled_back, failed, skipped: terminal, returned as they are
@@ -296,9 +296,8 @@ export class Runner {
       if (!rendered?.ok) return { ok: false, note: 'interrupted before apply and cannot be re-planned (rule or alert gone); nothing was changed' };
       action = rendered.action;
     }
-    const baseline = rule?.validate?.checks.length && alert && this.deps.validator.baseline ? await this.deps.validator.baseline(rule, alert) : {};
     const decision = rem.decision as ActDecision;
-    return { ok: true, patch: { note: decision.explanation, snapshot: { action }, result: { baseline } } };
+    return { ok: true, patch: { note: decision.explanation, snapshot: { action } } };
   }
 
   /** `applying`: did the write happen? convergeVerdict decides; then write, record it as done, or fail. */
@@ -344,9 +343,25 @@ export class Runner {
   /** validating → succeeded | rolling_back. Runs outside the target lock: the planner's in-progress check keeps other runs off. */
   private async validate(rem: Remediation, ctx: DriveContext): Promise<Remediation> {
     const rule = this.ruleOf(rem, ctx);
+    rem = await this.withBaseline(rem, rule, ctx);
     const v = await this.deps.validator.validate(rem, rule, actionOf(rem));
     const result = { validation: { outcome: v.outcome, summary: v.summary, ...v.details } };
     return this.transition(rem, phaseAfterValidation(v.outcome, rule?.validate?.onInconclusive), { note: v.summary, result });
+  }
+
+  /**
+   * The baseline of the rule's checks: their values at the decision's time (the run's createdAt,
+   * just before the action), asked for after the write with Prometheus's `time=`, so that they do
+   * not stand between the alert and the write. Stored with the run before it is judged; a resumed
+   * run that has one keeps it.
+   */
+  private async withBaseline(rem: Remediation, rule: Rule | null, ctx: DriveContext): Promise<Remediation> {
+    if (!rule?.validate?.checks.length || !this.deps.validator.baseline || (rem.result && 'baseline' in rem.result)) return rem;
+    const alert = await this.alertOf(rem, ctx);
+    if (!alert) return rem;
+    const baseline = await this.deps.validator.baseline(rule, alert, rem.createdAt);
+    await this.deps.store.mergeRemediationResult(rem.id, { baseline }, this.deps.clock.now());
+    return { ...rem, result: { ...rem.result, baseline } };
   }
 
   /** rolling_back → rolled_back | failed, restoring the snapshot with a precondition; then the breaker verdict. */

@@ -22,13 +22,15 @@ import type {
   NewNotification,
   NewRemediation,
   Page,
+  PruneBatch,
+  Pruned,
   RecordedAlert,
   RemediationQuery,
   SlackThread,
   Store,
   TransitionPatch,
 } from './store.js';
-import { ACTIVE_PHASES_SQL, ALERT_SELECT, REMEDIATION_SELECT, json, remediationFilters } from './sql.js';
+import { ACTIVE_PHASES_SQL, ALERT_SELECT, NARROW_JSON, NARROW_TEXT, REMEDIATION_SELECT, json, remediationFilters } from './sql.js';
 
 export interface PostgresStoreOptions {
   /** How long a claimAlert claim holds before another worker may take it over. */
@@ -246,35 +248,47 @@ export class PostgresStore implements Store {
       .sort((x, y) => (x.identity < y.identity ? -1 : x.identity > y.identity ? 1 : x.index - y.index));
     return this.tx(async (c) => {
       const notificationId = newId();
+      // A notification that brings nothing new (an HA peer's copy, a repeat) keeps no raw body.
+      // (Read before the inserts: a first delivery racing this one only makes a body stay.)
+      const identities = [...new Set(planned.map((p) => p.identity))];
+      const known = identities.length === 0 ? 0 : Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM alerts WHERE identity = ANY($1) AND duplicate_of IS NULL', [identities])).rows[0]!.n);
+      const body = identities.length > 0 && known === identities.length ? '' : n.body;
       await c.query(
         `INSERT INTO notifications (id, received_at, receiver, status, group_key, external_url, truncated_alerts, body)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [notificationId, n.receivedAt, n.receiver, n.status, n.groupKey, n.externalURL, n.truncatedAlerts, n.body],
+        [notificationId, n.receivedAt, n.receiver, n.status, n.groupKey, n.externalURL, n.truncatedAlerts, body],
       );
       const duplicateOf = new Map<number, string | null>();
       for (const p of insertOrder) {
         const a = p.alert;
-        const values = [
-          p.id, notificationId, n.receivedAt, p.identity, a.status, a.labels.alertname ?? '', a.fingerprint,
-          JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, storedEndsAt(a.endsAt), a.generatorURL,
-        ];
         const columns = `(id, notification_id, received_at, identity, status, alertname, fingerprint, labels, annotations,
                           starts_at, ends_at, generator_url, duplicate_of)`;
-        const placeholders = '$1, $2, $3, $4, $5, $6, $7, $8::json, $9::json, $10, $11, $12';
         // Try to be first; a concurrent uncommitted first makes this wait for its outcome.
         const first = await c.query(
-          `INSERT INTO alerts ${columns} VALUES (${placeholders}, NULL)
+          `INSERT INTO alerts ${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9::json, $10, $11, $12, NULL)
            ON CONFLICT (identity) WHERE duplicate_of IS NULL DO NOTHING RETURNING id`,
-          values,
+          [
+            p.id, notificationId, n.receivedAt, p.identity, a.status, a.labels.alertname ?? '', a.fingerprint,
+            JSON.stringify(a.labels), JSON.stringify(a.annotations), a.startsAt, storedEndsAt(a.endsAt), a.generatorURL,
+          ],
         );
         if (first.rowCount === 1) {
           duplicateOf.set(p.index, null);
           continue;
         }
-        const existing = await c.query<{ id: string }>('SELECT id FROM alerts WHERE identity = $1 AND duplicate_of IS NULL', [p.identity]);
+        // The first copy learns when it was last delivered (retention keeps it and its duplicates
+        // until then); the row lock this takes keeps a retention pass from deleting it under us.
+        const existing = await c.query<{ id: string }>(
+          'UPDATE alerts SET last_seen_at = GREATEST(COALESCE(last_seen_at, received_at), $2) WHERE identity = $1 AND duplicate_of IS NULL RETURNING id',
+          [p.identity, n.receivedAt],
+        );
         const firstId = existing.rows[0]?.id;
         if (firstId === undefined) throw new Error(`alert identity ${p.identity}: conflict but no first delivery found`);
-        await c.query(`INSERT INTO alerts ${columns} VALUES (${placeholders}, $13)`, [...values, firstId]);
+        // Narrow: what the first copy holds already is read through it (ALERT_SELECT).
+        await c.query(
+          `INSERT INTO alerts ${columns} VALUES ($1, $2, $3, $4, $5, $6, $7, '${NARROW_JSON}'::json, '${NARROW_JSON}'::json, $8, $9, '${NARROW_TEXT}', $10)`,
+          [p.id, notificationId, n.receivedAt, p.identity, a.status, a.labels.alertname ?? '', a.fingerprint, a.startsAt, storedEndsAt(a.endsAt), firstId],
+        );
         duplicateOf.set(p.index, firstId);
       }
       return {
@@ -282,6 +296,70 @@ export class PostgresStore implements Store {
         alerts: planned.map((p, index) => ({ id: p.id, identity: p.identity, duplicateOf: duplicateOf.get(index) ?? null })),
       };
     });
+  }
+
+  async pruneHistory(b: PruneBatch): Promise<Pruned> {
+    assertLimit(b.limit);
+    return this.tx(async (c) => {
+      // SKIP LOCKED: a row another transaction holds (a run being touched, a first copy getting a
+      // duplicate) waits for the next pass instead of holding this one.
+      const rems = (
+        await c.query<{ id: string }>(
+          `SELECT id FROM remediations
+           WHERE created_at < $1 AND phase NOT IN ${ACTIVE_PHASES_SQL} AND NOT (is_action AND created_at > $2)
+             AND NOT (is_action AND phase = 'succeeded' AND origin <> 'restore' AND rule = ANY($4::text[])
+                      AND (result -> 'restore' ->> 'done') IS DISTINCT FROM 'true')
+           ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+          [b.before, b.keepActionsAfter, b.limit, [...b.keepUnrestoredOfRules]],
+        )
+      ).rows.map((r) => r.id);
+      let remediations = 0;
+      if (rems.length > 0) {
+        await c.query('DELETE FROM slack_threads WHERE remediation_id = ANY($1)', [rems]);
+        await c.query('DELETE FROM remediation_transitions WHERE remediation_id = ANY($1)', [rems]);
+        remediations = (await c.query('DELETE FROM remediations WHERE id = ANY($1)', [rems])).rowCount ?? 0;
+      }
+      const firsts = (
+        await c.query<{ id: string }>(
+          `SELECT a.id FROM alerts a
+           WHERE a.received_at < $1 AND a.duplicate_of IS NULL AND COALESCE(a.last_seen_at, a.received_at) < $1
+             AND a.decided_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM remediations r WHERE r.alert_id = a.id)
+           ORDER BY a.received_at, a.id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [b.before, b.limit],
+        )
+      ).rows.map((r) => r.id);
+      if (firsts.length === 0) return { remediations, alerts: 0, notifications: 0 };
+      const gone = [
+        ...(await c.query<{ notification_id: string }>('DELETE FROM alerts WHERE duplicate_of = ANY($1) RETURNING notification_id', [firsts])).rows,
+        ...(await c.query<{ notification_id: string }>('DELETE FROM alerts WHERE id = ANY($1) RETURNING notification_id', [firsts])).rows,
+      ];
+      // A notification's alerts carry its receipt time: the time index finds whether any is left.
+      const notifications = await c.query(
+        `DELETE FROM notifications n WHERE n.id = ANY($1)
+           AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.received_at = n.received_at AND a.notification_id = n.id)`,
+        [[...new Set(gone.map((g) => g.notification_id))]],
+      );
+      return { remediations, alerts: gone.length, notifications: notifications.rowCount ?? 0 };
+    });
+  }
+
+  async alertBoundCutoff(max: number): Promise<Date | null> {
+    if (!Number.isInteger(max) || max < 0) throw new Error(`alertBoundCutoff: max must be a whole number >= 0, got ${max}`);
+    const { rows } = await this.pool.query<{ received_at: Date }>('SELECT received_at FROM alerts ORDER BY received_at DESC, id DESC OFFSET $1 LIMIT 1', [max]);
+    return rows[0] ? new Date(rows[0].received_at.getTime() + 1) : null;
+  }
+
+  reclaimSpace(): Promise<number> {
+    // Autovacuum makes the deleted rows' space reusable; nothing is handed back to the file system.
+    return Promise.resolve(0);
+  }
+
+  async sizeBytes(): Promise<number> {
+    const { rows } = await this.pool.query<{ bytes: string | null }>(
+      `SELECT sum(pg_total_relation_size(t)) AS bytes FROM unnest($1::text[]) AS name, LATERAL to_regclass(name) AS t WHERE t IS NOT NULL`,
+      [['notifications', 'alerts', 'remediations', 'remediation_transitions', 'breakers', 'slack_threads', 'pauses', 'schema_migrations']],
+    );
+    return Number(rows[0]?.bytes ?? 0);
   }
 
   async getAlert(id: string): Promise<StoredAlert | null> {

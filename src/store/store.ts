@@ -139,6 +139,31 @@ export interface SlackThread {
   ts: string;
 }
 
+/** One batch of retention (Store.pruneHistory). */
+export interface PruneBatch {
+  /** History older than this may go: the later of RETENTION's cutoff and the row bound's. */
+  before: Date;
+  /**
+   * Actions (and dry-run would-be actions) after this stay whatever their age: the evidence of
+   * cooldowns, budgets and the breaker's window.
+   */
+  keepActionsAfter: Date;
+  /**
+   * The rules with `restore`: their succeeded raises not yet stepped back stay whatever their age
+   * (the restore job reads them to know what to step back).
+   */
+  keepUnrestoredOfRules: readonly string[];
+  /** At most this many remediations and this many alerts (first copies, each with its duplicates) per call. */
+  limit: number;
+}
+
+export interface Pruned {
+  remediations: number;
+  /** Alert rows, duplicates included. */
+  alerts: number;
+  notifications: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Create or upgrade the schema; idempotent. */
@@ -246,6 +271,24 @@ export interface Store {
    * `forgetBefore` (older than Slack's timestamp window, so refused anyway) are forgotten.
    */
   rememberSlackRequest(signature: string, at: Date, forgetBefore: Date): Promise<boolean>;
+  /**
+   * Retention: delete one batch of history, in one short transaction, and say what went (all
+   * zero: nothing more goes for this cutoff). Goes: remediations created before `before`, in no
+   * active phase, not an action after `keepActionsAfter`, not a raise awaiting its restore (with their transitions and Slack
+   * thread); then first copies of alerts decided, last delivered before `before` and referred to by
+   * no remediation left, each with all its duplicates; then notifications left without alerts.
+   * Never touched: runs in an active phase, undecided alerts, breakers, pauses.
+   */
+  pruneHistory(b: PruneBatch): Promise<Pruned>;
+  /**
+   * The row bound: the receipt time just after the newest alert row that is not among the newest
+   * `max` rows (pass it as a PruneBatch's `before`), or null when the store holds at most `max`.
+   */
+  alertBoundCutoff(max: number): Promise<Date | null>;
+  /** Hand up to `pages` free pages back to the file system (SQLite incremental vacuum); how many went (PostgreSQL: 0, autovacuum's work). */
+  reclaimSpace(pages: number): Promise<number>;
+  /** What the store takes on disk, in bytes (SQLite: the file and its WAL; PostgreSQL: its tables with their indexes and TOAST). */
+  sizeBytes(): Promise<number>;
 
   /**
    * Run fn while holding the per-target lock: no other holder (in this process or,

@@ -18,8 +18,12 @@ export interface ValidationOutcome {
 
 /** Checks that the target got better after an action; never throws (errors are data). */
 export interface Validator {
-  /** Measure each check once just before the action; stored with the run as its baseline. */
-  baseline?(rule: Rule, alert: { labels: LabelSet; annotations: LabelSet }): Promise<Record<string, unknown>>;
+  /**
+   * Measure each check once as it was at `at` (the decision's time: just before the action, read
+   * after it through Prometheus's `time=`, so that it does not delay the write); stored with the run
+   * as its baseline.
+   */
+  baseline?(rule: Rule, alert: { labels: LabelSet; annotations: LabelSet }, at?: Date): Promise<Record<string, unknown>>;
   validate(rem: Remediation, rule: Rule | null, action: ActionSpec): Promise<ValidationOutcome>;
 }
 

@@ -10,7 +10,8 @@ import { NO_CLIENT_OPTIONS, TokenFile, type PrometheusClientOptions } from './pr
 export type QueryResult = { ok: true; value: number } | { ok: false; error: string };
 
 export interface MetricsSource {
-  query(promql: string): Promise<QueryResult>;
+  /** An instant query, evaluated now or, with `at`, at that instant (Prometheus's `time=`). */
+  query(promql: string, at?: Date): Promise<QueryResult>;
 }
 
 interface PromResponse {
@@ -54,7 +55,7 @@ export class PrometheusSource implements MetricsSource {
     }
   }
 
-  async query(promql: string): Promise<QueryResult> {
+  async query(promql: string, at?: Date): Promise<QueryResult> {
     let authorization: string | undefined;
     try {
       authorization = await this.authorization();
@@ -63,7 +64,7 @@ export class PrometheusSource implements MetricsSource {
     }
     let res;
     try {
-      res = await (await this.http()).get<PromResponse>('/api/v1/query', { params: { query: promql }, ...(authorization ? { headers: { Authorization: authorization } } : {}) });
+      res = await (await this.http()).get<PromResponse>('/api/v1/query', { params: { query: promql, ...(at ? { time: (at.getTime() / 1000).toFixed(3) } : {}) }, ...(authorization ? { headers: { Authorization: authorization } } : {}) });
     } catch (err) {
       return { ok: false, error: `Prometheus unreachable: ${(err as Error).message}` };
     }

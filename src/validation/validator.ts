@@ -50,12 +50,17 @@ export class ClusterValidator implements Validator {
     this.pollMs = deps.pollMs ?? 1000;
   }
 
-  /** Render each check's query for the alert and measure it once, before the action ("monitor baseline metrics"). */
-  async baseline(rule: Rule, alert: { labels: LabelSet; annotations: LabelSet }): Promise<Record<string, BaselineEntry>> {
+  /**
+   * Render each check's query for the alert and measure it once as it was at `when` ("monitor
+   * baseline metrics"): the decision's time, read after the write with Prometheus's `time=`; now
+   * when not given.
+   */
+  async baseline(rule: Rule, alert: { labels: LabelSet; annotations: LabelSet }, when?: Date): Promise<Record<string, BaselineEntry>> {
     const out: Record<string, BaselineEntry> = {};
+    const instant = when ?? this.deps.clock.now();
     await Promise.all(
       (rule.validate?.checks ?? []).map(async (c) => {
-        const at = this.deps.clock.now().toISOString();
+        const at = instant.toISOString();
         const q = renderValue(c.query, alert, 'promql');
         if (!q.ok) {
           out[c.name] = { query: c.query, value: null, error: q.message, at };
@@ -65,7 +70,7 @@ export class ClusterValidator implements Validator {
           out[c.name] = { query: q.value, value: null, error: 'PROMETHEUS_URL is not set', at };
           return;
         }
-        const r = await this.deps.metrics.query(q.value);
+        const r = await this.deps.metrics.query(q.value, instant);
         out[c.name] = { query: q.value, value: r.ok ? r.value : null, error: r.ok ? null : r.error, at };
       }),
     );

@@ -909,6 +909,157 @@ export function runStoreContract(
       });
     });
 
+    describe('retention (pruneHistory) and narrow duplicates', () => {
+      const web = deployment('ci', 'ci-failure-agent');
+      const DAY = 86_400;
+      /** A cutoff at `seconds`; evidence window and restore rules that keep nothing unless told. */
+      const cut = (seconds: number, over: Partial<{ keepActionsAfter: Date; keepUnrestoredOfRules: string[]; limit: number }> = {}) => ({
+        before: at(seconds),
+        keepActionsAfter: at(seconds),
+        keepUnrestoredOfRules: [] as string[],
+        limit: 100,
+        ...over,
+      });
+      /** pruneHistory until it deletes nothing; the totals. */
+      const pruneAll = async (b: ReturnType<typeof cut>) => {
+        const total = { remediations: 0, alerts: 0, notifications: 0, calls: 0 };
+        for (;;) {
+          const r = await store.pruneHistory(b);
+          total.calls += 1;
+          total.remediations += r.remediations;
+          total.alerts += r.alerts;
+          total.notifications += r.notifications;
+          if (r.remediations + r.alerts + r.notifications === 0) return total;
+          if (total.calls > 100) throw new Error('pruneHistory never came to an end');
+        }
+      };
+      const decided = async (a: WebhookAlert, seconds: number) => {
+        const [r] = await record([a], at(seconds));
+        await store.markAlertDecided(r!.id, at(seconds));
+        return r!;
+      };
+
+      test('a duplicate is narrow: it reads its labels, annotations and generatorURL through its first copy', async () => {
+        const a = alert({ annotations: { summary: 'first' } });
+        const [first] = await record([a], at(0));
+        const [dup] = await record([{ ...a, annotations: { summary: 'repeat' }, endsAt: '2026-11-28T10:30:00Z' }], at(60));
+        expect(dup!.duplicateOf).toBe(first!.id);
+        const stored = await store.getAlert(dup!.id);
+        expect(stored).toMatchObject({ id: dup!.id, duplicateOf: first!.id, labels: a.labels, annotations: { summary: 'first' }, generatorURL: a.generatorURL, receivedAt: at(60) });
+        expect(stored!.endsAt).toBe('2026-11-28T10:30:00Z');
+        const page = await store.listAlerts({ duplicate: true, limit: 10 });
+        expect(page.items.map((x) => [x.id, x.labels])).toEqual([[dup!.id, a.labels]]);
+      });
+
+      test('old decided alerts go with all their duplicates; recent and undecided ones stay', async () => {
+        const old = alert();
+        const first = await decided(old, 0);
+        const [dup1] = await record([old], at(10));
+        const [dup2] = await record([old], at(20));
+        const undecidedOld = (await record([alert()], at(0)))[0]!;
+        const recent = await decided(alert(), 2 * DAY);
+        const total = await pruneAll(cut(DAY));
+        expect(total).toMatchObject({ remediations: 0, alerts: 3, notifications: 3 });
+        for (const id of [first.id, dup1!.id, dup2!.id]) expect(await store.getAlert(id)).toBeNull();
+        expect(await store.getAlert(undecidedOld.id)).not.toBeNull();
+        expect(await store.getAlert(recent.id)).not.toBeNull();
+        // A new delivery of the deleted identity is a first delivery again.
+        const [again] = await record([old], at(2 * DAY));
+        expect(again!.duplicateOf).toBeNull();
+      });
+
+      test('a first copy delivered again after the cutoff stays, and so do its older duplicates', async () => {
+        const a = alert();
+        const first = await decided(a, 0);
+        const [early] = await record([a], at(10));
+        const [late] = await record([a], at(2 * DAY));
+        expect(await pruneAll(cut(DAY))).toMatchObject({ alerts: 0 });
+        for (const id of [first.id, early!.id, late!.id]) expect(await store.getAlert(id)).not.toBeNull();
+        expect((await store.getAlert(late!.id))!.labels).toEqual(a.labels);
+        // Once the last delivery is older than the cutoff, the whole group goes.
+        expect(await pruneAll(cut(3 * DAY))).toMatchObject({ alerts: 3 });
+      });
+
+      test('an old finished remediation goes with its transitions and Slack thread, then its alert', async () => {
+        const a = await decided(alert(), 0);
+        const rem = await store.createRemediation(remediationOf(skipDecision('cooldown', 'scale-on-queue', web), at(1), { alertId: a.id }));
+        await store.setSlackThread(rem.id, { channel: 'C0123ABCD', ts: '1733450000.000100' });
+        const total = await pruneAll(cut(DAY));
+        expect(total).toMatchObject({ remediations: 1, alerts: 1 });
+        expect(await store.getRemediation(rem.id)).toBeNull();
+        expect(await store.getSlackThread(rem.id)).toBeNull();
+        expect(await store.getAlert(a.id)).toBeNull();
+      });
+
+      test('what a kept remediation needs stays: a run in flight and its alert, breakers', async () => {
+        const a = await decided(alert(), 0);
+        const inFlight = await store.createRemediation(remediationOf(actDecision('scale-on-queue', web), at(1), { alertId: a.id }));
+        await store.transitionRemediation(inFlight.id, 'planned', 'applying', { note: 'applying' }, at(2));
+        await store.openBreaker('ci/deployment/other', 'three rollbacks', at(3));
+        expect(await pruneAll(cut(DAY))).toMatchObject({ remediations: 0, alerts: 0 });
+        expect((await store.getRemediation(inFlight.id))!.transitions).toHaveLength(2);
+        expect(await store.getAlert(a.id)).not.toBeNull();
+        expect((await store.getBreaker('ci/deployment/other'))!.open).toBe(true);
+        // Finished, it goes with its alert at the next pass.
+        await store.transitionRemediation(inFlight.id, 'applying', 'failed', { note: 'apply failed' }, at(4));
+        expect(await pruneAll(cut(DAY))).toMatchObject({ remediations: 1, alerts: 1 });
+        expect((await store.getBreaker('ci/deployment/other'))!.open).toBe(true);
+      });
+
+      test('actions after keepActionsAfter stay (cooldown, budget, breaker evidence); skips of the same age go', async () => {
+        const action = await store.createRemediation(remediationOf(actDecision('scale-on-queue', web), at(100)));
+        await store.transitionRemediation(action.id, 'planned', 'applying', { note: 'applying' }, at(101));
+        await store.transitionRemediation(action.id, 'applying', 'validating', { note: 'validating' }, at(102));
+        await store.transitionRemediation(action.id, 'validating', 'succeeded', { note: 'healthy' }, at(103));
+        const skip = await store.createRemediation(remediationOf(skipDecision('cooldown', 'scale-on-queue', web), at(100)));
+        expect(await pruneAll(cut(DAY, { keepActionsAfter: at(50) }))).toMatchObject({ remediations: 1 });
+        expect(await store.getRemediation(skip.id)).toBeNull();
+        expect(await store.actionHistory({ since: at(0), targetKey: 'ci/deployment/ci-failure-agent' })).toHaveLength(1);
+        expect(await pruneAll(cut(DAY, { keepActionsAfter: at(200) }))).toMatchObject({ remediations: 1 });
+        expect(await store.getRemediation(action.id)).toBeNull();
+      });
+
+      test('a raise awaiting its restore stays while its rule has restore; restored, it goes', async () => {
+        const raise = await store.createRemediation(remediationOf(actDecision('scale-on-queue', web), at(0)));
+        await store.transitionRemediation(raise.id, 'planned', 'applying', { note: 'applying' }, at(1));
+        await store.transitionRemediation(raise.id, 'applying', 'validating', { note: 'validating' }, at(2));
+        await store.transitionRemediation(raise.id, 'validating', 'succeeded', { note: 'healthy' }, at(3));
+        expect(await pruneAll(cut(DAY, { keepUnrestoredOfRules: ['scale-on-queue'] }))).toMatchObject({ remediations: 0 });
+        await store.mergeRemediationResult(raise.id, { restore: { done: true } }, at(DAY / 2));
+        expect(await pruneAll(cut(DAY, { keepUnrestoredOfRules: ['scale-on-queue'] }))).toMatchObject({ remediations: 1 });
+      });
+
+      test('a batch takes at most `limit` alerts and as many remediations; repeated, it takes all', async () => {
+        for (let i = 0; i < 5; i++) await decided(alert(), i);
+        for (let i = 0; i < 3; i++) await store.createRemediation(remediationOf(skipDecision('no-match', null, null), at(i)));
+        const one = await store.pruneHistory(cut(DAY, { limit: 2 }));
+        expect(one).toMatchObject({ remediations: 2, alerts: 2 });
+        expect(await pruneAll(cut(DAY, { limit: 2 }))).toMatchObject({ remediations: 1, alerts: 3 });
+        expect((await store.listAlerts({ limit: 10 })).items).toHaveLength(0);
+        await expect(store.pruneHistory(cut(DAY, { limit: 0 }))).rejects.toThrow(/limit/);
+      });
+
+      test('alertBoundCutoff: the newest `max` rows stay; null while the store holds no more', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 10; i++) ids.push((await decided(alert(), i)).id);
+        expect(await store.alertBoundCutoff(10)).toBeNull();
+        const cutoff = await store.alertBoundCutoff(4);
+        expect(cutoff).toEqual(new Date(at(5).getTime() + 1));
+        await pruneAll({ ...cut(0), before: cutoff!, keepActionsAfter: at(0) });
+        const left = (await store.listAlerts({ limit: 20 })).items.map((a) => a.id);
+        expect(left.sort()).toEqual(ids.slice(6).sort());
+        await expect(store.alertBoundCutoff(-1)).rejects.toThrow(/max/);
+      });
+
+      test('sizeBytes is what the store takes; reclaimSpace hands back what it can (never negative)', async () => {
+        const size = await store.sizeBytes();
+        expect(size).toBeGreaterThan(0);
+        for (let i = 0; i < 50; i++) await decided(alert(), i);
+        await pruneAll(cut(DAY));
+        expect(await store.reclaimSpace(1000)).toBeGreaterThanOrEqual(0);
+      });
+    });
+
     describe('withTargetLock', () => {
       test("returns fn's value, passes on fn's error, and is free again afterwards", async () => {
         await expect(store.withTargetLock('k', () => Promise.resolve(42))).resolves.toBe(42);

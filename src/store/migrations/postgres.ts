@@ -171,6 +171,23 @@ CREATE INDEX slack_requests_by_seen ON slack_requests (seen_at);
 `,
   },
   {
+    version: 8,
+    name: 'retention and narrow duplicates',
+    sql: `
+-- Retention (src/scheduler/retention-job.ts) deletes an alert together with its duplicates, once
+-- the last of them is older than the cutoff: the first copy carries when its identity was last
+-- delivered, and the duplicates of a first copy are found through an index over duplicates only.
+-- A duplicate is a narrow row from now on: its labels, annotations and generatorURL are its first
+-- copy's (read through it), stored as JSON null and ''.
+ALTER TABLE alerts ADD COLUMN last_seen_at timestamptz;
+CREATE INDEX alerts_duplicates ON alerts (duplicate_of) WHERE duplicate_of IS NOT NULL;
+-- Deleting a notification makes PostgreSQL's foreign-key trigger look for alerts referring to it:
+-- without this index a scan of all alerts per notification deleted. (SQLite's retention turns its
+-- foreign-key checks off for its own transaction instead; PostgreSQL cannot, short of superuser.)
+CREATE INDEX alerts_by_notification ON alerts (notification_id);
+`,
+  },
+  {
     version: 9,
     name: 'store probe',
     sql: `

@@ -170,6 +170,21 @@ CREATE INDEX slack_requests_by_seen ON slack_requests (seen_at);
 `,
   },
   {
+    version: 8,
+    name: 'retention and narrow duplicates',
+    sql: `
+-- Retention (src/scheduler/retention-job.ts) deletes an alert together with its duplicates, once
+-- the last of them is older than the cutoff: the first copy carries when its identity was last
+-- delivered, and the duplicates of a first copy are found through an index over duplicates only.
+-- A duplicate is a narrow row from now on: its labels, annotations and generatorURL are its first
+-- copy's (read through it), stored as JSON null and ''. (auto_vacuum = INCREMENTAL, which lets
+-- the retention job hand freed pages back to the file system, is switched on by migrate() itself:
+-- it needs a VACUUM, which cannot run inside this transaction.)
+ALTER TABLE alerts ADD COLUMN last_seen_at INTEGER;
+CREATE INDEX alerts_duplicates ON alerts (duplicate_of) WHERE duplicate_of IS NOT NULL;
+`,
+  },
+  {
     version: 9,
     name: 'store probe',
     sql: `

@@ -195,7 +195,7 @@ export interface Measurement {
   deliveryMs: number;
   /** autoremediator's own share: webhook received → scale request at the API server. */
   ownMs: number;
-  /** Its parts: received → decided (planned), planned → applying (baseline queries), applying → request. */
+  /** Its parts: received → decided (planned), planned → applying (the baseline queries stood here until they moved after the write; `baselineMs` keeps its name), applying → request. */
   ownParts: { decideMs: number; baselineMs: number; applyMs: number };
 }
 
@@ -361,7 +361,7 @@ export class Loop {
       ownMs: ms(alert.alert.receivedAt, request.time),
       ownParts: { decideMs: ms(alert.alert.receivedAt, first.at), baselineMs: ms(first.at, applying.at), applyMs: ms(applying.at, request.time) },
     };
-    this.note('note', `measured ${alertname}: active → scale request ${m.activeToRequestMs} ms (firing → request ${m.firingToRequestMs} ms; Alertmanager delivery ${m.deliveryMs} ms; autoremediator's own ${m.ownMs} ms = decide ${m.ownParts.decideMs} + baseline ${m.ownParts.baselineMs} + apply ${m.ownParts.applyMs})`);
+    this.note('note', `measured ${alertname}: active → scale request ${m.activeToRequestMs} ms (firing → request ${m.firingToRequestMs} ms; Alertmanager delivery ${m.deliveryMs} ms; autoremediator's own ${m.ownMs} ms = decide ${m.ownParts.decideMs} + planned→applying ${m.ownParts.baselineMs} + apply ${m.ownParts.applyMs})`);
     return m;
   }
 

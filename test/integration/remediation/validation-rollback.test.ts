@@ -6,7 +6,6 @@
  * hand-written fakes (the same flows run against the sandbox and a real
  * Prometheus in test/e2e).
  */
-import { ScriptedMetrics } from '../../helpers/fake-metrics.js';
 import { ACTION_KINDS } from '../../../src/actions/registry.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,13 +19,24 @@ import { systemClock } from '../../../src/platform/clock.js';
 import { silentLogger } from '../../../src/platform/logger.js';
 import type { Remediation } from '../../../src/domain/remediation.js';
 import type { Validator } from '../../../src/validation/port.js';
+import type { MetricsSource, QueryResult } from '../../../src/validation/prometheus.js';
 
 const hook = { Authorization: `Bearer ${WEBHOOK_TOKEN}`, 'Content-Type': 'application/json' };
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
-/** Answers queries from a script (it meets the metrics source's contract: test/contract/metrics-source.contract.ts). */
-const FakeMetrics = ScriptedMetrics;
-type FakeMetrics = ScriptedMetrics;
+/** Answers queries from a script: a value or an error per query text. */
+class FakeMetrics implements MetricsSource {
+  values = new Map<string, QueryResult>();
+  queries: string[] = [];
+  /** Each query with the instant it asked about (null: now) and how many writes had reached the cluster by then. */
+  asked: Array<{ q: string; at: Date | null; writesBefore: number }> = [];
+  writes: () => number = () => 0;
+  query(q: string, at?: Date): Promise<QueryResult> {
+    this.queries.push(q);
+    this.asked.push({ q, at: at ?? null, writesBefore: this.writes() });
+    return Promise.resolve(this.values.get(q) ?? { ok: false, error: 'no data' });
+  }
+}
 
 function rulesDir(extra: { onInconclusive?: string; rolloutTimeout?: string } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'rules-'));
@@ -102,6 +112,24 @@ describe('validation decides between succeeded and rollback', () => {
       validation: { outcome: 'passed', rollout: { state: 'done' }, checks: { 'error-rate': { phase: 'Successful', baseline: 0.01, after: 0.01 } } },
     });
     expect(cluster.restored).toHaveLength(0);
+  });
+
+  test('the baseline does not delay the write: asked for after it, about the decision\'s instant (time=)', async () => {
+    metrics.writes = () => cluster.applied.length;
+    t = await build(cluster, metrics);
+    await request(t.app.http).post('/api/v1/alerts').set(hook).send(episode(1)).expect(202);
+    await settle(t.app);
+    const rem = await latest(t);
+    expect(rem.phase).toBe('succeeded');
+    const baselineQueries = metrics.asked.filter((a) => a.at !== null);
+    expect(baselineQueries.map((a) => a.q).sort()).toEqual([ERR, QUEUE].sort());
+    for (const a of baselineQueries) {
+      expect(a.at!.toISOString()).toBe(rem.createdAt);
+      expect(a.writesBefore).toBe(1);
+    }
+    // The validation's own measurements ask about now.
+    expect(metrics.asked.filter((a) => a.at === null).length).toBeGreaterThan(0);
+    expect((rem.result as { baseline: Record<string, { at: string }> }).baseline['error-rate']!.at).toBe(rem.createdAt);
   });
 
   test('target never becomes ready: rolled back, replicas restored', async () => {
@@ -197,7 +225,7 @@ describe('validation decides between succeeded and rollback', () => {
     const real = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (x) => cluster.readObject(x), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
     let throws = 1;
     const validator: Validator = {
-      baseline: (rule, alert) => real.baseline(rule, alert),
+      baseline: (rule, alert, at) => real.baseline(rule, alert, at),
       validate: (rem, rule, action) => (throws-- > 0 ? Promise.reject(new Error('a bug in a check')) : real.validate(rem, rule, action)),
     };
     t = await buildTestApp({ cluster, env: { RULES_DIR: rulesDir() }, validator });
@@ -215,11 +243,11 @@ describe('validation decides between succeeded and rollback', () => {
     expect(cluster.states.get('ci/deployment/ci-failure-agent-consumer')!.replicas).toBeGreaterThan(2);
   });
 
-  test('a baseline measurement that throws unexpectedly (before the apply): resumed the same way, applied once', async () => {
+  test('a baseline measurement that throws unexpectedly (after the write, before judging): resumed the same way, applied once', async () => {
     const real = new ClusterValidator({ kinds: ACTION_KINDS, readObject: (x) => cluster.readObject(x), metrics, clock: systemClock, logger: silentLogger, pollMs: 10 });
     let throws = 1;
     const validator: Validator = {
-      baseline: (rule, alert) => (throws-- > 0 ? Promise.reject(new Error('a bug in a check')) : real.baseline(rule, alert)),
+      baseline: (rule, alert, at) => (throws-- > 0 ? Promise.reject(new Error('a bug in a check')) : real.baseline(rule, alert, at)),
       validate: (rem, rule, action) => real.validate(rem, rule, action),
     };
     t = await buildTestApp({ cluster, env: { RULES_DIR: rulesDir() }, validator });
@@ -227,8 +255,8 @@ describe('validation decides between succeeded and rollback', () => {
     await request(t.app.http).post('/api/v1/alerts').set(hook).send(episode(1)).expect(202);
     await settle(t.app);
     const stuck = await latest(t);
-    expect(stuck.phase).toBe('planned');
-    expect(writes()).toBe(0);
+    expect(stuck.phase).toBe('validating');
+    expect(writes()).toBe(1);
     expect(await t.app.engine.resume(new Date(Date.now() + 60_000))).toBe(1);
     const until = Date.now() + 5000;
     while (!['succeeded', 'rolled_back', 'failed'].includes((await latest(t)).phase) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));

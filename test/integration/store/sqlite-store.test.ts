@@ -326,6 +326,91 @@ describe('SqliteStore on disk', () => {
     });
   });
 
+  describe('retention on disk (migration 8)', () => {
+    const decidedBatch = async (store: SqliteStore, k: number, seconds: number) => {
+      const alerts = Array.from({ length: 50 }, () => alert({ annotations: { summary: 'x'.repeat(400) } }));
+      const r = await store.recordNotification(notification(alerts, at(seconds)), alerts);
+      await Promise.all(r.alerts.map((a) => store.markAlertDecided(a.id, at(seconds))));
+      return { alerts, k };
+    };
+
+    test('a notification that brings only duplicates keeps no raw body; a duplicate row keeps no labels of its own', async () => {
+      const path = join(dir, 'narrow', 'store.db');
+      const store = openSqliteStore(path);
+      await store.migrate();
+      const alerts = [alert(), alert()];
+      const first = await store.recordNotification(notification(alerts, at(0)), alerts);
+      const copy = await store.recordNotification(notification(alerts, at(1)), alerts);
+      const mixed = await store.recordNotification(notification([alerts[0]!, alert()], at(2)), [alerts[0]!, alert()]);
+      await store.close();
+      const db = new Database(path, { readonly: true });
+      const body = (id: string) => (db.prepare('SELECT body FROM notifications WHERE id = ?').get(id) as { body: string }).body;
+      expect(body(first.notificationId)).not.toBe('');
+      expect(body(copy.notificationId)).toBe('');
+      expect(body(mixed.notificationId)).not.toBe('');
+      const row = db.prepare('SELECT labels, annotations, generator_url FROM alerts WHERE id = ?').get(copy.alerts[0]!.id);
+      expect(row).toEqual({ labels: 'null', annotations: 'null', generator_url: '' });
+      const last = db.prepare('SELECT last_seen_at FROM alerts WHERE id = ?').get(first.alerts[0]!.id) as { last_seen_at: number };
+      expect(last.last_seen_at).toBe(at(2).getTime());
+      db.close();
+    });
+
+    test('pruning leaves no dangling reference, and the freed pages go back to the file system', async () => {
+      const path = join(dir, 'shrink', 'store.db');
+      const store = openSqliteStore(path, { walCheckpointer: false });
+      await store.migrate();
+      for (let k = 0; k < 40; k++) await decidedBatch(store, k, k);
+      const keep = await decidedBatch(store, 99, 86_400);
+      const sizeBefore = await store.sizeBytes();
+      let deleted = 0;
+      for (;;) {
+        const r = await store.pruneHistory({ before: at(3600), keepActionsAfter: at(3600), keepUnrestoredOfRules: [], limit: 300 });
+        deleted += r.alerts;
+        if (r.alerts + r.remediations + r.notifications === 0) break;
+      }
+      expect(deleted).toBe(40 * 50);
+      let reclaimed = 0;
+      for (let n = await store.reclaimSpace(64); n > 0; n = await store.reclaimSpace(64)) reclaimed += n;
+      expect(reclaimed).toBeGreaterThan(0);
+      expect((await store.listAlerts({ limit: 100 })).items).toHaveLength(50);
+      expect(keep.alerts).toHaveLength(50);
+      await store.close();
+      const db = new Database(path);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
+      expect(db.pragma('freelist_count', { simple: true })).toBe(0);
+      expect(Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }))).toBeLessThan(sizeBefore / 2);
+      db.close();
+      const reopened = openSqliteStore(path);
+      expect(await reopened.getAlert((await reopened.listAlerts({ limit: 1 })).items[0]!.id)).not.toBeNull();
+      await reopened.close();
+    });
+
+    test('a database from before migration 8 (auto_vacuum off) is switched to incremental vacuum once, its history intact', async () => {
+      const path = join(dir, 'old', 'store.db');
+      mkdirSync(join(dir, 'old'));
+      const old = new Database(path);
+      old.pragma('journal_mode = WAL');
+      old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+      for (const m of SQLITE_MIGRATIONS.filter((x) => x.version < 8)) {
+        old.exec(m.sql);
+        old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      }
+      expect(old.pragma('auto_vacuum', { simple: true })).toBe(0);
+      old.close();
+      const store = openSqliteStore(path);
+      await store.migrate();
+      const alerts = [alert()];
+      const r = await store.recordNotification(notification(alerts, at(0)), alerts);
+      expect((await store.getAlert(r.alerts[0]!.id))!.labels).toEqual(alerts[0]!.labels);
+      await store.close();
+      const db = new Database(path, { readonly: true });
+      expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
+      expect((db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(8);
+      db.close();
+    });
+  });
+
   describe('a read-only database file', () => {
     let path: string;
     let immutable = false;

@@ -55,6 +55,20 @@ describeWithBinaries({ prometheus: 'prometheus' }, 'validation through a real Pr
     expect(!bad.ok && bad.error).toMatch(/Prometheus answered 400/);
   });
 
+  test('an instant query at a past instant (time=) reads the value as it was then: the baseline taken after the write', async () => {
+    await setAndWait('queue_depth', 1500, 'queue_depth{queue="events"}');
+    const before = new Date();
+    await setAndWait('queue_depth', 2500, 'queue_depth{queue="events"}');
+    expect(await source.query('queue_depth{queue="events"}')).toEqual({ ok: true, value: 2500 });
+    expect(await source.query('queue_depth{queue="events"}', before)).toEqual({ ok: true, value: 1500 });
+    const v = new ClusterValidator({ kinds: ACTION_KINDS, readObject: () => Promise.reject(new Error('unused')), metrics: source, clock: systemClock, logger: silentLogger });
+    const r = rule([{ name: 'queue', query: 'queue_depth{queue="{{ $labels.queue }}"}', below: 5000, interval: '10ms', count: 1 }]);
+    expect(await v.baseline(r, { labels: { queue: 'events' }, annotations: {} }, before)).toEqual({
+      queue: { query: 'queue_depth{queue="events"}', value: 1500, error: null, at: before.toISOString() },
+    });
+    await setAndWait('queue_depth', 1500, 'queue_depth{queue="events"}');
+  });
+
   function rule(checks: unknown[]): Rule {
     const spec = ruleSchema.parse({
       name: 'r',

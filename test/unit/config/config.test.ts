@@ -25,7 +25,18 @@ describe('loadConfig', () => {
       limits: { maxBodyBytes: 16 * 1024 * 1024, maxAlertsPerNotification: 10_000, queueCapacity: 10_000 },
       budgets: { namespace: { max: 10, windowMs: 600_000 }, global: { max: 30, windowMs: 600_000 } },
       slack: null,
+      retention: { maxAgeMs: 30 * 86_400_000, maxAlerts: null, batchSize: 100, schedule: '0 */5 * * * *' },
     });
+  });
+
+  test('retention: RETENTION, RETENTION_MAX_ALERTS, RETENTION_BATCH, RETENTION_SCHEDULE; RETENTION=0 keeps for ever', () => {
+    expect(loadConfig({ ...BASE, RETENTION: '7d', RETENTION_MAX_ALERTS: '1000000', RETENTION_BATCH: '200', RETENTION_SCHEDULE: '*/30 * * * * *' }).retention).toEqual({
+      maxAgeMs: 7 * 86_400_000,
+      maxAlerts: 1_000_000,
+      batchSize: 200,
+      schedule: '*/30 * * * * *',
+    });
+    expect(loadConfig({ ...BASE, RETENTION: '0' }).retention.maxAgeMs).toBe(0);
   });
 
   test.each<[string, Record<string, string>, RegExp]>([
@@ -46,6 +57,11 @@ describe('loadConfig', () => {
     ['bad log level', { ...BASE, LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     ['bad cron', { ...BASE, RESTORE_SCHEDULE: 'sometimes' }, /RESTORE_SCHEDULE: not a cron expression/],
     ['bad lease', { ...BASE, RUN_LEASE_TTL: '10ms' }, /RUN_LEASE_TTL must be a duration of at least 1s/],
+    ['retention not a duration', { ...BASE, RETENTION: 'a month' }, /^RETENTION must be a duration of at least 1m like 30d, or 0 to keep the history for ever, got "a month"/],
+    ['retention too short', { ...BASE, RETENTION: '30s' }, /^RETENTION must be a duration of at least 1m/],
+    ['retention row bound too small', { ...BASE, RETENTION_MAX_ALERTS: '10' }, /RETENTION_MAX_ALERTS must be a whole number from 1000/],
+    ['retention batch not a number', { ...BASE, RETENTION_BATCH: 'many' }, /RETENTION_BATCH must be a whole number/],
+    ['retention schedule not cron', { ...BASE, RETENTION_SCHEDULE: 'nightly' }, /^RETENTION_SCHEDULE: not a cron expression/],
     ['bot token without channel', { ...BASE, SLACK_BOT_TOKEN: 'xoxb-1234567890' }, /SLACK_CHANNEL/],
     ['freeze windows not JSON', { ...BASE, FREEZE_WINDOWS: 'fridays' }, /^FREEZE_WINDOWS: not JSON/],
     ['freeze windows not an array', { ...BASE, FREEZE_WINDOWS: '{"name":"x"}' }, /^FREEZE_WINDOWS: must be a JSON array/],
