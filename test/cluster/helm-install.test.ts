@@ -70,18 +70,16 @@ interface Remediation {
 }
 
 /** One rule per action kind that changes a workload; each validated by a query to the authenticated Prometheus (inconclusive → rollback, so success needs the query to work). */
-const RULES = `
-validate: &validate
-  rolloutTimeout: 120s
-  onInconclusive: rollback
-  checks:
-    - { name: prometheus-answers, query: "vector(0)", below: 1, interval: 1s, count: 2 }
-rules:
+const RULES = `rules:
   - name: scale-deployment
     matchers: ['alertname="HelmScaleDeployment"']
     target: { apiVersion: apps/v1, kind: Deployment, namespace: "{{ $labels.namespace }}", name: "{{ $labels.workload }}" }
     action: { type: scale, maxReplicas: 3 }
-    validate: *validate
+    validate: &validate
+      rolloutTimeout: 120s
+      onInconclusive: rollback
+      checks:
+        - { name: prometheus-answers, query: "vector(0)", below: 1, interval: 1s, count: 2 }
   - name: scale-statefulset
     matchers: ['alertname="HelmScaleStatefulSet"']
     target: { apiVersion: apps/v1, kind: StatefulSet, namespace: "{{ $labels.namespace }}", name: "{{ $labels.workload }}" }
