@@ -18,6 +18,12 @@ export const PAUSE_USAGE = `usage: autoremediator pause [--namespace NS | --targ
   no scope option: everything (global)
   --url URL       the service (default http://127.0.0.1:8000); ADMIN_TOKEN from the environment
   --actor NAME    who pauses or resumes (default $USER), sent as X-Actor
+
+Examples:
+  ADMIN_TOKEN=... autoremediator pause --reason "incident 4711" --for 2h
+  ADMIN_TOKEN=... autoremediator pause --namespace payments --reason "migration" --until 2026-12-24T06:00:00Z
+  ADMIN_TOKEN=... autoremediator pause --list --url http://autoremediator.platform-tools.svc:8000
+  ADMIN_TOKEN=... autoremediator resume --namespace payments
 `;
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };

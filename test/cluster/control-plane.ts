@@ -37,6 +37,8 @@ export const SERVICE_ACCOUNT = { namespace: 'autoremediator', name: 'autoremedia
 /** One request of the service's ServiceAccount, from the apiserver's audit log. */
 export interface AuditedRequest {
   time: string;
+  /** Who sent it, e.g. system:serviceaccount:autoremediator:autoremediator. */
+  user: string;
   verb: string;
   apiGroup: string;
   resource?: string;
@@ -53,6 +55,8 @@ export interface ControlPlaneOptions {
   nodes?: number;
   /** The HPA controller's sync period (default 2s; a real cluster's default is 15s). */
   hpaSyncPeriod?: string;
+  /** More users whose requests the audit log keeps (requests()), e.g. another release's ServiceAccount. */
+  auditUsers?: string[];
   /** Where each component's output goes (default: a log file per component in the temp folder). */
   log?: (line: string) => void;
 }
@@ -72,7 +76,7 @@ export interface ControlPlane {
   dir: string;
   /** Applies objects as the admin (server-side apply, field manager `control-plane`). */
   apply(objects: KubernetesObject[], opts?: { dryRun?: boolean }): Promise<void>;
-  /** The service's requests so far, as the apiserver audited them (completed requests, in order). */
+  /** The service's requests so far (and those of opts.auditUsers), as the apiserver audited them (completed requests, in order). */
   requests(): AuditedRequest[];
   /** Each component's log so far (for a failing test's message). */
   logs(): string;
@@ -229,7 +233,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         'omitStages: [RequestReceived]',
         'rules:',
         `  - level: Metadata`,
-        `    users: ["system:serviceaccount:${SERVICE_ACCOUNT.namespace}:${SERVICE_ACCOUNT.name}"]`,
+        `    users: ${JSON.stringify([`system:serviceaccount:${SERVICE_ACCOUNT.namespace}:${SERVICE_ACCOUNT.name}`, ...(opts.auditUsers ?? [])])}`,
         '  - level: None',
         '',
       ].join('\n'),
@@ -442,6 +446,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
 interface AuditEvent {
   stage: string;
+  user?: { username?: string };
   verb: string;
   objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
   responseStatus?: { code?: number };
@@ -457,6 +462,7 @@ function readAudit(file: string): AuditedRequest[] {
     .filter((e) => e.stage === 'ResponseComplete')
     .map((e) => ({
       time: e.stageTimestamp,
+      user: e.user?.username ?? '',
       verb: e.verb,
       apiGroup: e.objectRef?.apiGroup ?? '',
       ...(e.objectRef?.resource ? { resource: e.objectRef.resource } : {}),

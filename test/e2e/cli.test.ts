@@ -136,6 +136,16 @@ describe('help, version and unknown options', () => {
     expect(r.out).not.toMatch(/listening|SANDBOX_READY|at .*\.mjs/);
   });
 
+  test.each(['pause', 'resume'])('%s --help (its own parser) lists every option and examples, and exits 0 without asking a service', async (cmd) => {
+    const r = await run([cmd, '--help'], { ADMIN_TOKEN: 'x'.repeat(32) });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`autoremediator ${cmd}`);
+    for (const o of ['--namespace', '--target', '--rule', '--reason', '--for', '--until', '--list', '--url', '--actor']) expect(r.out).toContain(o);
+    expect(r.out).toMatch(/\nExamples:\n {2}.*autoremediator pause /);
+    expect(r.out).toMatch(/\n {2}.*autoremediator resume /);
+    expect(r.out).not.toMatch(/ECONNREFUSED|at .*\.mjs/);
+  });
+
   test('check --help is help, not a file named --help', async () => {
     const r = await run(['check', '--help']);
     expect(r.code).toBe(0);

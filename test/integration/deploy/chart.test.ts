@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { describeWithComponents, component } from '../../helpers/components.js';
+import { loadConfig } from '../../../src/config/config.js';
 import { CHART_DIR, CHART_VALUE_SETS, helm, helmTemplate, valueSet } from './chart.js';
+import { podEnvironment } from './pod-env.js';
 import { CRD_KINDS, DEPLOY_DIR, REPO_ROOT, one, repoRuleFiles, restrictedViolations, schemaProblems, typeKey, type K8sObject } from './manifests.js';
 
 const execFileAsync = promisify(execFile);
@@ -228,8 +230,93 @@ describeWithComponents(['helm'], 'deploy/helm/autoremediator with Helm', () => {
     expect(rules.find((r) => r.alert === 'AutoremediatorAbsent')!.expr).toBe(`absent(up{job="${job}"})`);
   });
 
+  /** The rendering's pod environment made here (podEnvironment), with these Secrets and ConfigMaps, read by the service's own loadConfig. */
+  const configOf = async (objects: K8sObject[], secrets: Record<string, Record<string, string>>, configMaps: Record<string, Record<string, string>>, tokens: string[] = []) => {
+    const root = mkdtempSync(join(tmpdir(), 'chart-pod-'));
+    roots.push(root);
+    const rendered = Object.fromEntries(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o.data as Record<string, string>]));
+    const pod = await podEnvironment(one(objects, 'Deployment'), 'autoremediator', root, {
+      secret: (name) => Promise.resolve(secrets[name] ?? null),
+      configMap: (name) => Promise.resolve(configMaps[name] ?? rendered[name] ?? null),
+      serviceAccountToken: (audience, expirationSeconds) => {
+        tokens.push(`${audience ?? '(api server)'} ${expirationSeconds}`);
+        return Promise.resolve(`projected-token-for-${audience ?? 'api'}`);
+      },
+    });
+    return { pod, config: loadConfig(pod.env) };
+  };
+  const roots: string[] = [];
+  afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+  const TOKENS = { 'admin-token': 'a'.repeat(40), 'webhook-token': 'w'.repeat(40) };
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+
+  test('prometheus-auth: basic auth from its Secret, the CA bundle from its ConfigMap and the headers reach the service as it reads them', async () => {
+    const objects = objectsOf('prometheus-auth');
+    // Credentials by reference only; the CA mounted whole (no subPath: an update reaches the pod).
+    expect(envOf(objects, 'PROMETHEUS_BASIC_AUTH')).toEqual({ name: 'PROMETHEUS_BASIC_AUTH', valueFrom: { secretKeyRef: { name: 'prometheus-client', key: 'basic-auth' } } });
+    expect(containerOf(objects).volumeMounts.filter((m: Loose) => m.subPath !== undefined)).toEqual([]);
+    expect(podOf(objects).spec.volumes.find((v: Loose) => v.name === 'prometheus-ca')).toEqual({ name: 'prometheus-ca', configMap: { name: 'prometheus-ca', items: [{ key: 'ca.pem', path: 'ca.crt' }] } });
+    const { config } = await configOf(objects, { autoremediator: TOKENS, 'prometheus-client': { 'basic-auth': 'reader:s3cret:with:colons' } }, { 'prometheus-ca': { 'ca.pem': PEM } });
+    expect(config.prometheusUrl).toBe('https://prometheus.monitoring.svc:9090');
+    expect(config.prometheusClient).toEqual({
+      auth: { kind: 'basic', user: 'reader', password: 's3cret:with:colons' },
+      ca: PEM,
+      insecureSkipVerify: false,
+      headers: { 'X-Forwarded-User': 'autoremediator', 'X-Scope-OrgID': 'team-a' },
+    });
+    // Without the Secret the pod would not start: said, naming it.
+    await expect(configOf(objects, { autoremediator: TOKENS }, { 'prometheus-ca': { 'ca.pem': PEM } })).rejects.toThrow(/PROMETHEUS_BASIC_AUTH: Secret prometheus-client does not exist/);
+  });
+
+  test('prometheus-token: a projected ServiceAccount token for the proxy\'s audience becomes the token file the service reads again; skip-verify', async () => {
+    const objects = objectsOf('prometheus-token');
+    expect(podOf(objects).spec.volumes.find((v: Loose) => v.name === 'prometheus-token')).toEqual({
+      name: 'prometheus-token',
+      projected: { sources: [{ serviceAccountToken: { audience: 'thanos-query', expirationSeconds: 1800, path: 'token' } }] },
+    });
+    const tokens: string[] = [];
+    const { config } = await configOf(objects, { 'remediation-autoremediator': TOKENS }, {}, tokens);
+    expect(tokens).toEqual(['thanos-query 1800']);
+    expect(config.prometheusClient.auth).toEqual({ kind: 'bearer-file', file: expect.stringMatching(/\/var\/run\/secrets\/autoremediator\/prometheus-token\/token$/) });
+    const file = (config.prometheusClient.auth as { file: string }).file;
+    expect(readFileSync(file, 'utf8')).toBe('projected-token-for-thanos-query');
+    expect(config.prometheusClient.insecureSkipVerify).toBe(true);
+  });
+
+  test('a bearer token from a Secret: mounted whole as the token file (a changed Secret reaches the pod), a CA from a Secret', async () => {
+    const { objects } = await helmTemplate(bin, { release: 'autoremediator', namespace: 'sre', values: [] }, [
+      'config.prometheusUrl=https://mimir-gateway.mimir.svc',
+      'config.prometheus.bearerToken.existingSecret=mimir-reader',
+      'config.prometheus.tls.caSecret=mimir-ca',
+      'config.prometheus.headers.X-Scope-OrgID=platform',
+    ]);
+    expect(podOf(objects).spec.volumes.find((v: Loose) => v.name === 'prometheus-token')).toEqual({ name: 'prometheus-token', secret: { secretName: 'mimir-reader', items: [{ key: 'token', path: 'token' }] } });
+    expect(envOf(objects, 'PROMETHEUS_BEARER_TOKEN')).toBeUndefined(); // never as a variable: it could not change
+    const { config } = await configOf(objects, { autoremediator: TOKENS, 'mimir-reader': { token: 'tenant-token\n' }, 'mimir-ca': { 'ca.crt': PEM } }, {});
+    const auth = config.prometheusClient.auth as { kind: string; file: string };
+    expect(auth.kind).toBe('bearer-file');
+    expect(readFileSync(auth.file, 'utf8')).toBe('tenant-token\n');
+    expect([config.prometheusClient.ca, config.prometheusClient.headers]).toEqual([PEM, { 'X-Scope-OrgID': 'platform' }]);
+  });
+
+  test('defaults: no PROMETHEUS_* variable but the URL, no Prometheus volume', () => {
+    const objects = objectsOf('defaults');
+    expect((containerOf(objects).env as Loose[]).map((e) => e.name as string).filter((n) => n.startsWith('PROMETHEUS_'))).toEqual(['PROMETHEUS_URL']);
+    expect((podOf(objects).spec.volumes as Loose[]).map((v) => v.name as string).filter((n) => n.startsWith('prometheus'))).toEqual([]);
+  });
+
   test.each([
     // [what, --set pairs, what the message must say]
+    ['two Prometheus credentials', ['config.prometheus.basicAuth.existingSecret=a', 'config.prometheus.serviceAccountToken.enabled=true'], /config.prometheus.serviceAccountToken.enabled, config.prometheus.basicAuth.existingSecret: set at most one Prometheus credential/],
+    ['a CA for an http:// Prometheus', ['config.prometheus.tls.caConfigMap=ca'], /config.prometheus.tls.caConfigMap: apply to https:\/\/ only, but config.prometheusUrl is http:\/\//],
+    ['both a CA ConfigMap and a CA Secret', ['config.prometheusUrl=https://p', 'config.prometheus.tls.caConfigMap=a', 'config.prometheus.tls.caSecret=b'], /name the CA bundle's ConfigMap or its Secret, not both/],
+    ['Prometheus options without a URL', ['config.prometheusUrl=', 'config.prometheus.headers.X-Scope-OrgID=a'], /config.prometheus.headers: set without config.prometheusUrl/],
+    ['an Authorization header', ['config.prometheus.headers.Authorization=Bearer x'], /config.prometheus.headers.Authorization: set by config.prometheus.bearerToken/],
+    ['a header value with a comma', ['config.prometheus.headers.X-Scope-OrgID=a\\,b'], /X-Scope-OrgID/],
+    ['a header name with a space', ['config.prometheus.headers.X Tenant=a'], /config\/prometheus\/headers|X Tenant/],
+    ['a projected token living under 10 minutes', ['config.prometheus.serviceAccountToken.enabled=true', 'config.prometheus.serviceAccountToken.expirationSeconds=60'], /expirationSeconds/],
+    ['a misspelled Prometheus option', ['config.prometheus.basicauth.existingSecret=a'], /basicauth/],
+
     ['an unknown rbac.scope', ['rbac.scope=namespaced'], /rbac\/scope|rbac\.scope/],
     ['a misspelled key', ['rbca.scope=cluster'], /rbca/],
     ['a namespace name Kubernetes refuses', ['allowedNamespaces={Payments}'], /allowedNamespaces/],

@@ -36,6 +36,8 @@ export const CHART_VALUE_SETS: readonly ChartValueSet[] = [
   { name: 'existing-configmap', release: 'autoremediator', namespace: 'platform-tools', values: ['ci/existing-configmap-values.yaml'] },
   { name: 'inline-rules', release: 'autoremediator', namespace: 'orders-ops', values: ['ci/inline-rules-values.yaml'] },
   { name: 'monitoring', release: 'autoremediator', namespace: 'monitoring-tools', values: ['ci/monitoring-values.yaml'] },
+  { name: 'prometheus-auth', release: 'autoremediator', namespace: 'sre-tools', values: ['ci/prometheus-auth-values.yaml'] },
+  { name: 'prometheus-token', release: 'remediation', namespace: 'observability', values: ['ci/prometheus-token-values.yaml'] },
 ];
 
 export function valueSet(name: string): ChartValueSet {

@@ -1,11 +1,13 @@
 /**
- * Validation queries against a real Prometheus (Debian package `prometheus`) that demands
- * basic auth or serves TLS through its --web.config.file, configured the way users configure
- * the service: PROMETHEUS_* environment variables through loadConfig. Prometheus cannot
- * demand a bearer token or a tenant header, so those go through a small recording proxy in
- * front of it, as an oauth proxy or a Mimir/Cortex gateway would sit.
+ * Validation queries against a real Prometheus 3 (built from its Go module: `npm run components
+ * -- prometheus`) that demands basic auth or serves TLS with a certificate from a CA the test
+ * makes, through its --web.config.file, configured the way users configure the service:
+ * PROMETHEUS_* environment variables through loadConfig. Prometheus' web config cannot demand a
+ * bearer token or a tenant header, so those go through a small recording proxy of the test's in
+ * front of it, as an oauth proxy or a Mimir/Cortex gateway would sit; the proxy reaches
+ * Prometheus with basic auth.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,56 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.js';
 import { PrometheusSource } from '../../../src/validation/prometheus.js';
-import { describeWithBinaries, freePort, waitFor } from '../../helpers/binaries.js';
-
-// `htpasswd -nbBC 10 validator prometheus-basic-secret-1` (apache2-utils): Prometheus takes bcrypt hashes only.
-const USER = 'validator';
-const PASSWORD = 'prometheus-basic-secret-1';
-const HASH = '$2y$10$izDX0.jBgrlhiH8Z6q0q5uv6C7Vhqm3shyfZ3Rz98dWDG2tqjbaFy';
-
-interface Prom {
-  port: number;
-  stop(): Promise<void>;
-  log(): string;
-}
-
-/** Prometheus with this web config in its own directory; stopped by its pid. Readiness is the caller's to check (it needs the credentials). */
-async function startPrometheus(dir: string, webConfig: string): Promise<Prom> {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\n');
-  writeFileSync(join(dir, 'web.yml'), webConfig);
-  const port = await freePort();
-  const proc: ChildProcess = spawn(
-    'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, `--web.config.file=${join(dir, 'web.yml')}`],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  return {
-    port,
-    log: () => output,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** A CA and a server certificate for 127.0.0.1 signed by it, made with the openssl CLI. */
-function certificates(dir: string): { caCrt: string; serverCrt: string; serverKey: string } {
-  mkdirSync(dir, { recursive: true });
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=autoremediator test CA');
-  ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'san.ext');
-  return { caCrt: join(dir, 'ca.crt'), serverCrt: join(dir, 'server.crt'), serverKey: join(dir, 'server.key') };
-}
+import { waitFor } from '../../helpers/binaries.js';
+import { describeWithComponents } from '../../helpers/components.js';
+import { certificates, PROMETHEUS_PASSWORD as PASSWORD, PROMETHEUS_USER as USER, startWebPrometheus, webConfig, type WebPrometheus as Prom } from '../../helpers/prometheus-web.js';
 
 /** The source the service builds from these environment variables (app.ts does the same). */
 function sourceFrom(env: Record<string, string>): PrometheusSource {
@@ -72,7 +27,7 @@ function sourceFrom(env: Record<string, string>): PrometheusSource {
 
 const FORTY_TWO = { ok: true, value: 42 };
 
-describeWithBinaries({ prometheus: 'prometheus', openssl: 'openssl' }, 'validation queries to an authenticated Prometheus', () => {
+describeWithComponents(['prometheus'], 'validation queries to an authenticated Prometheus 3', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'prom-auth-'));
@@ -88,7 +43,7 @@ describeWithBinaries({ prometheus: 'prometheus', openssl: 'openssl' }, 'validati
     let acceptedToken = 'token-1';
 
     beforeAll(async () => {
-      prom = await startPrometheus(join(dir, 'basic'), `basic_auth_users:\n  ${USER}: ${HASH}\n`);
+      prom = await startWebPrometheus(join(dir, 'basic'), webConfig({ basicAuth: true }));
       url = `http://127.0.0.1:${prom.port}`;
       await waitFor('Prometheus with basic auth', async () => (await sourceFrom({ PROMETHEUS_URL: url, PROMETHEUS_BASIC_AUTH: `${USER}:${PASSWORD}` }).query('vector(1)')).ok, 20_000).catch((err: Error) => {
         throw new Error(`${err.message}\n${prom.log().slice(-2000)}`);
@@ -170,7 +125,7 @@ describeWithBinaries({ prometheus: 'prometheus', openssl: 'openssl' }, 'validati
     beforeAll(async () => {
       const certs = certificates(join(dir, 'pki'));
       caCrt = certs.caCrt;
-      prom = await startPrometheus(join(dir, 'tls'), `tls_server_config:\n  cert_file: ${certs.serverCrt}\n  key_file: ${certs.serverKey}\n`);
+      prom = await startWebPrometheus(join(dir, 'tls'), webConfig({ tls: certs }));
       url = `https://127.0.0.1:${prom.port}`;
       await waitFor('Prometheus with TLS', async () => (await sourceFrom({ PROMETHEUS_URL: url, PROMETHEUS_CA_FILE: caCrt }).query('vector(1)')).ok, 20_000).catch((err: Error) => {
         throw new Error(`${err.message}\n${prom.log().slice(-2000)}`);
@@ -195,6 +150,27 @@ describeWithBinaries({ prometheus: 'prometheus', openssl: 'openssl' }, 'validati
 
     test('PROMETHEUS_INSECURE_SKIP_VERIFY: accepted without verification', async () => {
       expect(await sourceFrom({ PROMETHEUS_URL: url, PROMETHEUS_INSECURE_SKIP_VERIFY: 'true' }).query('vector(42)')).toEqual(FORTY_TWO);
+    });
+  });
+  describe('TLS and basic auth at once (both in one web config)', () => {
+    let prom: Prom;
+    let url: string;
+    let caCrt: string;
+
+    beforeAll(async () => {
+      const certs = certificates(join(dir, 'pki-both'));
+      caCrt = certs.caCrt;
+      prom = await startWebPrometheus(join(dir, 'both'), webConfig({ basicAuth: true, tls: certs }));
+      url = `https://127.0.0.1:${prom.port}`;
+      await waitFor('Prometheus with TLS and basic auth', async () => (await sourceFrom({ PROMETHEUS_URL: url, PROMETHEUS_CA_FILE: caCrt, PROMETHEUS_BASIC_AUTH: `${USER}:${PASSWORD}` }).query('vector(1)')).ok, 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}\n${prom.log().slice(-2000)}`);
+      });
+    }, 30_000);
+    afterAll(() => prom?.stop());
+
+    test('the CA and the credentials together get the value; the CA alone gets 401', async () => {
+      expect(await sourceFrom({ PROMETHEUS_URL: url, PROMETHEUS_CA_FILE: caCrt, PROMETHEUS_BASIC_AUTH: `${USER}:${PASSWORD}`, PROMETHEUS_HEADERS: 'X-Scope-OrgID=team-a' }).query('vector(42)')).toEqual(FORTY_TWO);
+      expect(await sourceFrom({ PROMETHEUS_URL: url, PROMETHEUS_CA_FILE: caCrt }).query('vector(42)')).toEqual({ ok: false, error: expect.stringMatching(/^Prometheus answered 401/) as unknown });
     });
   });
 });

@@ -128,3 +128,135 @@ to every authenticated identity.
   resources: ["events"]
   verbs: ["create"]
 {{- end }}
+
+{{/*
+How the validation queries reach Prometheus (config.prometheus), checked: at most one credential,
+TLS options only for an https:// URL, nothing without a URL, one CA source. Each failure names the
+values. Outputs nothing.
+*/}}
+{{- define "autoremediator.prometheusChecks" -}}
+{{- $p := .Values.config.prometheus | default dict }}
+{{- $url := .Values.config.prometheusUrl | default "" }}
+{{- $creds := list }}
+{{- if ($p.bearerToken | default dict).existingSecret }}{{ $creds = append $creds "config.prometheus.bearerToken.existingSecret" }}{{ end }}
+{{- if ($p.serviceAccountToken | default dict).enabled }}{{ $creds = append $creds "config.prometheus.serviceAccountToken.enabled" }}{{ end }}
+{{- if ($p.basicAuth | default dict).existingSecret }}{{ $creds = append $creds "config.prometheus.basicAuth.existingSecret" }}{{ end }}
+{{- if gt (len $creds) 1 }}
+{{- fail (printf "%s: set at most one Prometheus credential" (join ", " $creds)) }}
+{{- end }}
+{{- $tls := $p.tls | default dict }}
+{{- $tlsSet := list }}
+{{- if $tls.caConfigMap }}{{ $tlsSet = append $tlsSet "config.prometheus.tls.caConfigMap" }}{{ end }}
+{{- if $tls.caSecret }}{{ $tlsSet = append $tlsSet "config.prometheus.tls.caSecret" }}{{ end }}
+{{- if and $tls.caConfigMap $tls.caSecret }}
+{{- fail "config.prometheus.tls.caConfigMap, config.prometheus.tls.caSecret: name the CA bundle's ConfigMap or its Secret, not both" }}
+{{- end }}
+{{- if $tls.insecureSkipVerify }}{{ $tlsSet = append $tlsSet "config.prometheus.tls.insecureSkipVerify" }}{{ end }}
+{{- $all := concat $creds $tlsSet }}
+{{- if $p.headers }}{{ $all = append $all "config.prometheus.headers" }}{{ end }}
+{{- if and (gt (len $all) 0) (not $url) }}
+{{- fail (printf "%s: set without config.prometheusUrl, so there is no Prometheus to apply them to" (join ", " $all)) }}
+{{- end }}
+{{- if and (gt (len $tlsSet) 0) (hasPrefix "http://" $url) }}
+{{- fail (printf "%s: apply to https:// only, but config.prometheusUrl is %s" (join ", " $tlsSet) $url) }}
+{{- end }}
+{{- range $name, $_ := $p.headers }}
+{{- if eq (lower $name) "authorization" }}
+{{- fail (printf "config.prometheus.headers.%s: set by config.prometheus.bearerToken, serviceAccountToken or basicAuth only" $name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Where the Prometheus credentials and CA are mounted in the container. */}}
+{{- define "autoremediator.prometheusTokenDir" -}}/var/run/secrets/autoremediator/prometheus-token{{- end }}
+{{- define "autoremediator.prometheusCaDir" -}}/etc/autoremediator/prometheus-ca{{- end }}
+
+{{/* The PROMETHEUS_* environment variables of config.prometheus (after autoremediator.prometheusChecks). */}}
+{{- define "autoremediator.prometheusEnv" -}}
+{{- $p := .Values.config.prometheus | default dict }}
+{{- $tls := $p.tls | default dict }}
+{{- if or ($p.bearerToken | default dict).existingSecret ($p.serviceAccountToken | default dict).enabled }}
+# Read again whenever the kubelet updates it (a rotated token, a changed Secret).
+- name: PROMETHEUS_BEARER_TOKEN_FILE
+  value: {{ include "autoremediator.prometheusTokenDir" . }}/token
+{{- end }}
+{{- with ($p.basicAuth | default dict).existingSecret }}
+- name: PROMETHEUS_BASIC_AUTH
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $p.basicAuth.key }}
+{{- end }}
+{{- if or $tls.caConfigMap $tls.caSecret }}
+- name: PROMETHEUS_CA_FILE
+  value: {{ include "autoremediator.prometheusCaDir" . }}/ca.crt
+{{- end }}
+{{- if $tls.insecureSkipVerify }}
+- name: PROMETHEUS_INSECURE_SKIP_VERIFY
+  value: "true"
+{{- end }}
+{{- if $p.headers }}
+{{- $pairs := list }}
+{{- range $name, $value := $p.headers }}{{ $pairs = append $pairs (printf "%s=%s" $name $value) }}{{ end }}
+- name: PROMETHEUS_HEADERS
+  value: {{ join "," $pairs | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Volume mounts of config.prometheus (the token file, the CA bundle). */}}
+{{- define "autoremediator.prometheusVolumeMounts" -}}
+{{- $p := .Values.config.prometheus | default dict }}
+{{- $tls := $p.tls | default dict }}
+{{- if or ($p.bearerToken | default dict).existingSecret ($p.serviceAccountToken | default dict).enabled }}
+- name: prometheus-token
+  mountPath: {{ include "autoremediator.prometheusTokenDir" . }}
+  readOnly: true
+{{- end }}
+{{- if or $tls.caConfigMap $tls.caSecret }}
+- name: prometheus-ca
+  mountPath: {{ include "autoremediator.prometheusCaDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* Volumes of config.prometheus: the whole volume, never a subPath (a subPath mount never sees updates). */}}
+{{- define "autoremediator.prometheusVolumes" -}}
+{{- $p := .Values.config.prometheus | default dict }}
+{{- $tls := $p.tls | default dict }}
+{{- $sa := $p.serviceAccountToken | default dict }}
+{{- with ($p.bearerToken | default dict).existingSecret }}
+- name: prometheus-token
+  secret:
+    secretName: {{ . }}
+    items:
+      - key: {{ $p.bearerToken.key }}
+        path: token
+{{- end }}
+{{- if $sa.enabled }}
+- name: prometheus-token
+  projected:
+    sources:
+      - serviceAccountToken:
+          {{- with $sa.audience }}
+          audience: {{ . | quote }}
+          {{- end }}
+          expirationSeconds: {{ $sa.expirationSeconds | default 3600 | int }}
+          path: token
+{{- end }}
+{{- with $tls.caConfigMap }}
+- name: prometheus-ca
+  configMap:
+    name: {{ . }}
+    items:
+      - key: {{ $tls.caKey }}
+        path: ca.crt
+{{- end }}
+{{- with $tls.caSecret }}
+- name: prometheus-ca
+  secret:
+    secretName: {{ . }}
+    items:
+      - key: {{ $tls.caKey }}
+        path: ca.crt
+{{- end }}
+{{- end }}
