@@ -16,6 +16,13 @@ import type { ActionSpec } from '../rule-table/schema.js';
 import { Refused, type ActionContext } from './kind.js';
 import type { RedisConnector } from './redis-connector.js';
 import { kindOf } from './registry.js';
+import { readOwners } from './owners.js';
+import type { ArgoTrackingMethod } from '../planner/owners.js';
+
+export interface KubeClusterOptions {
+  /** How Argo CD tracks resources on this cluster (ARGOCD_TRACKING_METHOD); default `annotation`, Argo CD 3's default. */
+  argoTracking?: ArgoTrackingMethod;
+}
 
 export const LAST_REMEDIATION_ANNOTATION = 'autoremediator.io/last-remediation';
 export const LAST_REMEDIATION_AT_ANNOTATION = 'autoremediator.io/last-remediation-at';
@@ -42,13 +49,20 @@ export class KubeCluster implements ClusterPort {
     redis: RedisConnector,
     clock: Clock,
     private readonly logger: Logger,
+    private readonly options: KubeClusterOptions = {},
   ) {
     this.ctx = { kube, redis, clock };
   }
 
   async readState(target: TargetRef, action: ActionSpec): Promise<TargetState> {
     try {
-      return await kindOf(action).read(this.ctx, target, action);
+      const state = await kindOf(action).read(this.ctx, target, action);
+      // Who else manages the object the action changes (GitOps, field managers): said in the decision.
+      if (state.found) {
+        const owners = await readOwners(this.ctx.kube, target, action, state, this.options.argoTracking ?? 'annotation');
+        if (owners) return { ...state, owners };
+      }
+      return state;
     } catch (err) {
       const f = failure(err);
       if (f.reason === 'not-found') return { found: false, detail: f.detail };

@@ -1,3 +1,4 @@
+import type { TargetOwners } from './owners.js';
 
 /** The HPA that targets a workload, as far as decisions need it. */
 export interface HpaState {
@@ -5,6 +6,12 @@ export interface HpaState {
   minReplicas: number;
   maxReplicas: number;
   currentReplicas: number | null;
+  /**
+   * The KEDA ScaledObject that owns this HPA (ownerReferences, keda.sh/v1alpha1), if any: the HPA
+   * is then never patched, and minReplicas/maxReplicas are the ScaledObject's
+   * minReplicaCount/maxReplicaCount, which an `hpa` action changes instead.
+   */
+  scaledObject?: string;
 }
 
 export interface ContainerResources {
@@ -27,6 +34,8 @@ export type TargetState =
       maxmemory: number | null;
       paused: boolean;
       resourceVersion: string | null;
+      /** Who else manages the object the action changes (GitOps, other field managers); absent when not read (redis). */
+      owners?: TargetOwners;
     };
 
 /** Outcome of applying or restoring, classified where it happened (STYLE habit 5). */

@@ -9,6 +9,7 @@ import type { ActionSpec, HpaAction, RedisAction, ResourcesAction, ScaleAction, 
 import type { ActionRecord } from '../domain/history.js';
 import { formatBytes, formatQuantity, parseQuantity } from './quantity.js';
 import { stepUp, type ChangeEvent } from './step-policy.js';
+import { boundLabel, hpaLabel } from './owners.js'; // KEDA: a ScaledObject's bounds stand for its HPA's
 
 export interface ChangePlan {
   outcome: 'change';
@@ -163,27 +164,27 @@ function planHpa(action: HpaAction, { target, state, targetHistory, now }: Chang
   if (min > max) max = min;
   const before = { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas };
   const after = { minReplicas: min, maxReplicas: max };
-  const facts = { hpa: hpa.name, ...before, ceiling: action.ceiling, bound: action.bound };
+  const facts = { hpa: hpa.name, ...(hpa.scaledObject ? { scaledObject: hpa.scaledObject } : {}), ...before, ceiling: action.ceiling, bound: action.bound };
   const raised = action.bound === 'max' ? hpa.maxReplicas : action.bound === 'min' ? hpa.minReplicas : Math.min(hpa.minReplicas, hpa.maxReplicas);
   if (min === hpa.minReplicas && max === hpa.maxReplicas) {
     if (raised >= action.ceiling) {
-      return { outcome: 'skip', reason: 'at-bound', explanation: `HPA ${hpa.name} of ${key} is already at the rule's ceiling ${action.ceiling} (min ${hpa.minReplicas}, max ${hpa.maxReplicas}).`, facts };
+      return { outcome: 'skip', reason: 'at-bound', explanation: `${hpaLabel(hpa)} of ${key} is already at the rule's ceiling ${action.ceiling} (min ${hpa.minReplicas}, max ${hpa.maxReplicas}).`, facts };
     }
     return {
       outcome: 'skip',
       reason: 'policy-limit',
-      explanation: `The ${describePolicies(action.policies, action.selectPolicy)} allow no further raise of HPA ${hpa.name} of ${key} in this period.`,
+      explanation: `The ${describePolicies(action.policies, action.selectPolicy)} allow no further raise of ${hpaLabel(hpa)} of ${key} in this period.`,
       facts,
     };
   }
   const parts: string[] = [];
-  if (min !== hpa.minReplicas) parts.push(`minReplicas ${hpa.minReplicas}→${min}`);
-  if (max !== hpa.maxReplicas) parts.push(`maxReplicas ${hpa.maxReplicas}→${max}`);
+  if (min !== hpa.minReplicas) parts.push(`${boundLabel(hpa, 'minReplicas')} ${hpa.minReplicas}→${min}`);
+  if (max !== hpa.maxReplicas) parts.push(`${boundLabel(hpa, 'maxReplicas')} ${hpa.maxReplicas}→${max}`);
   return {
     outcome: 'change',
     before,
     after,
-    summary: `raise HPA ${hpa.name} of ${key}: ${parts.join(', ')}`,
+    summary: `raise ${hpaLabel(hpa)} of ${key}: ${parts.join(', ')}`,
     reasoning: `ceiling ${action.ceiling}; ${describePolicies(action.policies, action.selectPolicy)}`,
     facts,
   };

@@ -17,6 +17,7 @@ import type { ActionRecord } from '../domain/history.js';
 import { changeEvents } from './changes.js';
 import { formatBytes } from './quantity.js';
 import { stepDown } from './step-policy.js';
+import { hpaLabel } from './owners.js'; // KEDA: a ScaledObject's bounds stand for its HPA's
 import { holdVerdict, type Controls } from '../control/hold.js';
 
 export type RestorePlan =
@@ -58,13 +59,13 @@ export function planRestore(input: RestoreInput): RestorePlan {
       const floorMax = Number(snapshot.maxReplicas);
       const min = hpa.minReplicas > floorMin ? step('minReplicas', hpa.minReplicas, floorMin) : hpa.minReplicas;
       const max = hpa.maxReplicas > floorMax ? Math.max(min, step('maxReplicas', hpa.maxReplicas, floorMax)) : hpa.maxReplicas;
-      if (hpa.minReplicas <= floorMin && hpa.maxReplicas <= floorMax) return { kind: 'done', detail: `HPA ${hpa.name} of ${key} is back at ${hpa.minReplicas}..${hpa.maxReplicas}` };
-      if (min === hpa.minReplicas && max === hpa.maxReplicas) return { kind: 'wait', detail: `the restore policies allow no step down of HPA ${hpa.name} in this period` };
+      if (hpa.minReplicas <= floorMin && hpa.maxReplicas <= floorMax) return { kind: 'done', detail: `${hpaLabel(hpa)} of ${key} is back at ${hpa.minReplicas}..${hpa.maxReplicas}` };
+      if (min === hpa.minReplicas && max === hpa.maxReplicas) return { kind: 'wait', detail: `the restore policies allow no step down of ${hpaLabel(hpa)} in this period` };
       return {
         kind: 'step',
         before: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas },
         after: { minReplicas: min, maxReplicas: max },
-        summary: `lower HPA ${hpa.name} of ${key} from ${hpa.minReplicas}..${hpa.maxReplicas} to ${min}..${max} (toward ${floorMin}..${floorMax})`,
+        summary: `lower ${hpaLabel(hpa)} of ${key} from ${hpa.minReplicas}..${hpa.maxReplicas} to ${min}..${max} (toward ${floorMin}..${floorMax})`,
       };
     }
     case 'resources': {

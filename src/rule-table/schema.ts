@@ -207,6 +207,8 @@ export const ruleSchema = z.strictObject({
   freeze: z.array(freezeWindowSchema).optional(),
   /** Silence the alert in Alertmanager while a run validates; unset: SILENCE_DURING_VALIDATION decides. */
   silenceDuringValidation: z.boolean().optional(),
+  /** Who else manages the target: `gitops: act` acts on an Argo CD/Flux-managed object (that ignores the field) and watches for a revert; default skip (`gitops-managed`). */
+  owners: z.strictObject({ gitops: z.enum(['skip', 'act']).default('skip') }).optional(),
 });
 
 export const ruleFileSchema = z.strictObject({
