@@ -17,6 +17,9 @@ import { Refused, type ActionContext } from './kind.js';
 import type { RedisConnector } from './redis-connector.js';
 import { kindOf } from './registry.js';
 import { readOwners } from './owners.js';
+import { reviewAccess } from './access.js';
+import type { AccessReport } from '../planner/permissions.js';
+import type { Rule } from '../rule-table/rule.js';
 import type { ArgoTrackingMethod } from '../planner/owners.js';
 
 export interface KubeClusterOptions {
@@ -68,6 +71,10 @@ export class KubeCluster implements ClusterPort {
       if (f.reason === 'not-found') return { found: false, detail: f.detail };
       throw new Error(`${f.reason}: ${f.detail}`);
     }
+  }
+
+  reviewAccess(rules: readonly Rule[], allowed: readonly string[] | '*'): Promise<AccessReport> {
+    return reviewAccess(this.ctx.kube, rules, allowed, () => this.ctx.clock.now());
   }
 
   async readObject(target: TargetRef): Promise<Record<string, unknown>> {

@@ -2,6 +2,8 @@ import type { ApplyOutcome, TargetState } from '../domain/cluster.js';
 import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
 import type { ActionSpec } from '../rule-table/schema.js';
+import type { Rule } from '../rule-table/rule.js';
+import type { AccessReport } from '../planner/permissions.js';
 
 /**
  * The port through which decisions read and change the world. Declared beside its
@@ -20,4 +22,6 @@ export interface ClusterPort {
   apply(decision: ActDecision, action: ActionSpec, remediationId: string, read?: TargetState): Promise<ApplyOutcome>;
   /** Put the target back to the snapshot taken by apply; never throws. */
   restore(target: TargetRef, action: ActionSpec, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
+  /** RBAC preflight: may this identity do what the rules need (SelfSubjectAccessReview)? Absent: cannot be asked. */
+  reviewAccess?(rules: readonly Rule[], allowed: readonly string[] | '*'): Promise<AccessReport>;
 }
