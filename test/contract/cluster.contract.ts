@@ -364,7 +364,7 @@ export function runClusterContract(name: string, makeHarness: () => Promise<Clus
           kind: 'Application',
           metadata: { name: app, namespace: h.namespace },
           spec: { project: 'default', source: { repoURL: 'https://git.example.com/apps.git', path: 'ci', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: h.namespace }, syncPolicy: { automated: { selfHeal: true } } },
-        } as Obj);
+        });
       }
       await admin.create(d);
       const read = found(await h.cluster.readState(ref(d), scale));
