@@ -6,6 +6,7 @@
  * each missing permission, 2 when the cluster cannot be asked.
  */
 import { checkRules, formatCheckReport } from '../rule-table/check.js';
+import { loadRuleFiles } from '../rule-table/loader.js';
 import { formatAccessReport } from '../planner/permissions.js';
 import { clusterFromEnv } from './cluster-from-env.js';
 
@@ -18,7 +19,9 @@ export function allowedFromEnv(value: string | undefined): readonly string[] | '
 export async function runClusterCheck(paths: readonly string[], opts: { kubeconfig?: string }, out: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<number> {
   const checked = await checkRules(paths);
   const report = formatCheckReport(checked);
-  if (!checked.ok || !checked.rules) {
+  // The same files as one table, as check just validated them.
+  const loaded = checked.ok ? await loadRuleFiles(checked.files.map((f) => f.file)) : null;
+  if (!loaded?.ok) {
     out.stderr(report);
     return 1;
   }
@@ -35,7 +38,7 @@ export async function runClusterCheck(paths: readonly string[], opts: { kubeconf
     return 0;
   }
   try {
-    const access = await cluster.reviewAccess(checked.rules, allowed);
+    const access = await cluster.reviewAccess(loaded.table.rules, allowed);
     const text = `${formatAccessReport(access)}\n`;
     (access.ok ? out.stdout : out.stderr)(`cluster ${description}, namespaces ${allowed === '*' ? '*' : allowed.join(', ')}\n${text}`);
     return access.ok ? 0 : 1;

@@ -5,7 +5,6 @@
 import { resolve } from 'node:path';
 import { formatRuleError, type RuleLoadError } from './errors.js';
 import { listRuleFiles, loadRuleFiles } from './loader.js';
-import type { Rule } from './rule.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -15,8 +14,6 @@ export interface CheckResult {
   files: { file: string; ruleCount: number }[];
   /** Formatted errors (`rules/db.yaml: rules[2].action.maxReplicas: must be ≥ minReplicas`). */
   errors: string[];
-  /** The rules loaded, when ok (for `check --cluster`). */
-  rules?: readonly Rule[];
 }
 
 /**
@@ -52,7 +49,7 @@ export async function checkRules(paths: readonly string[]): Promise<CheckResult>
     return { ok: false, ruleCount: 0, files: files.map((file) => ({ file, ruleCount: 0 })), errors: errors.map(formatRuleError) };
   }
   const counts = files.map((file) => ({ file, ruleCount: loaded.table.rules.filter((r) => r.source.file === file).length }));
-  return { ok: true, ruleCount: loaded.table.rules.length, files: counts, errors: [], rules: loaded.table.rules };
+  return { ok: true, ruleCount: loaded.table.rules.length, files: counts, errors: [] };
 }
 
 /**
