@@ -38,6 +38,7 @@ describeWithComponents(CONTROL_PLANE_COMPONENTS, 'RBAC preflight on a real contr
   /** The ClusterRole without `update` on deployments/scale (what a hand-edited install might lose). */
   const removeScaleUpdate = async () => {
     const without = structuredClone(role);
+    without.metadata = { ...without.metadata, resourceVersion: undefined }; // a replace after the last one
     without.rules = (without.rules ?? []).map((r) => (r.resources?.includes('deployments/scale') ? { ...r, verbs: r.verbs.filter((v) => v !== 'update') } : r));
     expect(JSON.stringify(without.rules)).not.toEqual(JSON.stringify(role.rules));
     await rbac.replaceClusterRole({ name: 'autoremediator', body: without });
