@@ -4,6 +4,7 @@
  * pure (planner/permissions.ts).
  */
 import type { KubeClient } from '../kube/client.js';
+import { KubeError } from '../kube/errors.js';
 import { accessReport, requiredPermissions, type AccessReport, type AccessResult } from '../planner/permissions.js';
 import type { Rule } from '../rule-table/rule.js';
 
@@ -25,6 +26,8 @@ export async function reviewAccess(kube: KubeClient, rules: readonly Rule[], all
       const r = await kube.canI(attrs);
       results.push({ need, resource, allowed: r.allowed, detail: r.allowed ? '' : r.reason });
     } catch (err) {
+      // A server without the authorization API (the sandbox) cannot be asked at all: one error, not N missing permissions.
+      if (err instanceof KubeError && err.failure.reason === 'not-found') throw new Error(`the API server does not serve SelfSubjectAccessReview (${err.message})`);
       results.push({ need, resource, allowed: false, detail: `could not ask: ${(err as Error).message}` });
     }
   }
