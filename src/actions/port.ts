@@ -3,6 +3,8 @@ import type { ActDecision } from '../domain/decision.js';
 import type { TargetRef } from '../domain/target.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { AnyAction } from './plan-kind.js';
+import type { Rule } from '../rule-table/rule.js';
+import type { AccessReport } from '../planner/permissions.js';
 
 /**
  * The port through which decisions read and change the world. Declared beside its
@@ -22,4 +24,6 @@ export interface ClusterPort<A extends AnyAction = ActionSpec, S = TargetFields>
   apply(decision: ActDecision, action: A, remediationId: string, read?: TargetState<S>): Promise<ApplyOutcome>;
   /** Put the target back to the snapshot taken by apply; never throws. */
   restore(target: TargetRef, action: A, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
+  /** RBAC preflight: may this identity do what the rules need (SelfSubjectAccessReview)? Absent: cannot be asked. */
+  reviewAccess?(rules: readonly Rule[], allowed: readonly string[] | '*'): Promise<AccessReport>;
 }

@@ -212,6 +212,8 @@ export const ruleSchema = z.strictObject({
    * or Slack's button); unapproved after `timeout` (default APPROVAL_TIMEOUT), the run ends `approval-expired`.
    */
   approval: z.strictObject({ required: z.boolean(), timeout: durationSchema.optional() }).optional(),
+  /** Who else manages the target: `gitops: act` acts on an Argo CD/Flux-managed object (that ignores the field) and watches for a revert; default skip (`gitops-managed`). */
+  owners: z.strictObject({ gitops: z.enum(['skip', 'act']).default('skip') }).optional(),
 });
 
 export const ruleFileSchema = z.strictObject({

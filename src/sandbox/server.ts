@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EventRecorder, type Cluster } from './cluster.js';
 import { runControllers } from './controllers.js';
-import { cnpgClusterCrd } from './crd.js';
+import { cnpgClusterCrd, kedaScaledObjectCrd } from './crd.js';
 import { faultBodySchema, SandboxFaults, type RequestInfo } from './faults.js';
 import { kubeconfigYaml, sandboxKubeConfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
@@ -169,9 +169,10 @@ export async function startSandboxApi(opts: SandboxOptions = {}): Promise<Sandbo
     return store.update(def, obj);
   };
 
-  // The cluster as it exists before any user object: the default namespace and the CNPG CRD.
+  // The cluster as it exists before any user object: the default namespace, the CNPG and KEDA CRDs.
   put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   put(cnpgClusterCrd());
+  put(kedaScaledObjectCrd());
   const seed = [...(opts.seed ?? [])].sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
   for (const obj of seed) put(obj);
 
