@@ -20,6 +20,7 @@ import { SlackNotifier, createNotifyMetrics } from './notify/index.js';
 import { restoreJob } from './scheduler/restore-job.js';
 import { DEFAULT_RETENTION, retentionJob } from './scheduler/retention-job.js';
 import { startScheduler, type Job, type Scheduler } from './scheduler/scheduler.js';
+import { accessCheck } from './remediation/access-check.js';
 import { RuleTableWatcher } from './rule-table/watcher.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -83,6 +84,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     await store.close();
     throw err;
   }
+  // RBAC preflight: asked at start (a log line), its last answer in /readyz detail.
+  const access = accessCheck({ cluster: deps.cluster, rules: () => rules.current(), allowed: config.allowedNamespaces, logger, now: () => clock.now() });
+
   if (deps.watchRules === false) rules.stop();
 
   const prometheus = config.prometheusUrl ? new PrometheusSource(config.prometheusUrl, undefined, config.prometheusClient) : null;
@@ -189,7 +193,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const reasons = [...(storeProblem !== null && storeOk ? [storeProblem] : []), ...(workers.reason ? [workers.reason] : [])];
       // What holds decisions (pauses, freeze windows): shown, never a reason to be unready.
       const held = storeOk ? await controls.summary().catch(() => null) : null;
-      return { ready: Object.values(checks).every(Boolean), checks, ...(reasons.length > 0 ? { reasons } : {}), ...(held ? { detail: { controls: held } } : {}) };
+      // The RBAC preflight's last answer (remediation/access-check.ts): shown, never a reason to be unready.
+      const permissions = access.current();
+      const detail = { ...(held ? { controls: held } : {}), ...(permissions ? { permissions } : {}) };
+      return { ready: Object.values(checks).every(Boolean), checks, ...(reasons.length > 0 ? { reasons } : {}), ...(Object.keys(detail).length ? { detail } : {}) };
     },
   });
 
@@ -262,6 +269,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await sweepJob();
       metrics.breakersOpen.set((await store.listBreakers()).filter((b) => b.open).length);
       await controls.refresh();
+      if (config.allowedNamespaces === '*' || config.allowedNamespaces.length > 0) void access.run();
       app.scheduler = startScheduler(jobs, store, logger);
       sampler.start();
     },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * autoremediator serve | check <rules> | test <tests> | plan <payload> | replay <id> | sandbox [load]
+ * autoremediator serve | check [--cluster] <rules> | test <tests> | plan <payload> | replay <id> | sandbox [load]
  *
  * Parsed by commander: every command has --help (its options and examples), the program
  * has --version, and an unknown option or a missing argument is an error that names it
@@ -53,8 +53,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .summary('validate rule files: exit 0, or 1 with every error')
     .description('Validate rule files the way promtool check rules does: exit 0, or 1 listing every error with file and key.')
     .argument('<paths...>', 'rule directories or files')
-    .addHelpText('after', examples('autoremediator check rules/', 'autoremediator check rules/ci-failure-agent.yaml other-rules/'))
-    .action(async (paths: string[]) => {
+    .option('--cluster', 'also ask the cluster (SelfSubjectAccessReview) whether every verb the rules need on their targets, in ALLOWED_NAMESPACES, is allowed; names each missing permission')
+    .option('--kubeconfig <file>', 'with --cluster: the identity to ask as (default: KUBECONFIG, KUBE_API_URL + KUBE_TOKEN, or in-cluster)')
+    .addHelpText('after', examples('autoremediator check rules/', 'autoremediator check rules/ci-failure-agent.yaml other-rules/', 'ALLOWED_NAMESPACES=ci autoremediator check --cluster rules/'))
+    .action(async (paths: string[], opts: { cluster?: boolean; kubeconfig?: string }) => {
+      if (opts.cluster) {
+        const { runClusterCheck } = await import('./commands/check-cluster.js');
+        const write = (stream: NodeJS.WriteStream) => (s: string) => stream.write(s.endsWith('\n') ? s : `${s}\n`);
+        setExitCode(await runClusterCheck(paths, opts, { stdout: write(process.stdout), stderr: write(process.stderr) }));
+        return;
+      }
       const { checkRules, formatCheckReport } = await import('./rule-table/check.js');
       const result = await checkRules(paths);
       const report = formatCheckReport(result);

@@ -18,6 +18,16 @@ import { Refused, type ActionContext } from './kind.js';
 import { RecordError, type AnyAction } from './plan-kind.js';
 import type { RedisConnector } from './redis-connector.js';
 import { ACTION_KINDS, kindOf, type KindRegistry } from './registry.js';
+import { readOwners } from './owners.js';
+import { reviewAccess } from './access.js';
+import type { AccessReport } from '../planner/permissions.js';
+import type { Rule } from '../rule-table/rule.js';
+import type { ArgoTrackingMethod } from '../planner/owners.js';
+
+export interface KubeClusterOptions {
+  /** How Argo CD tracks resources on this cluster (ARGOCD_TRACKING_METHOD); default `annotation`, Argo CD 3's default. */
+  argoTracking?: ArgoTrackingMethod;
+}
 
 export const LAST_REMEDIATION_ANNOTATION = 'autoremediator.io/last-remediation';
 export const LAST_REMEDIATION_AT_ANNOTATION = 'autoremediator.io/last-remediation-at';
@@ -55,6 +65,7 @@ export class KubeCluster<A extends AnyAction = ActionSpec, S = TargetFields> imp
     clock: Clock,
     private readonly logger: Logger,
     private readonly kinds: KindRegistry = ACTION_KINDS,
+    private readonly options: KubeClusterOptions = {},
   ) {
     this.ctx = { kube, redis, clock };
     this.guardReads = { quotas: (ns) => readQuotas(kube, ns), podResources: (t) => readPodResources(kube, t), capacity: () => readCapacity(kube) };
@@ -64,12 +75,26 @@ export class KubeCluster<A extends AnyAction = ActionSpec, S = TargetFields> imp
 
   async readState(target: TargetRef, action: A): Promise<TargetState<S>> {
     try {
-      return await kindOf<A, S>(action, this.kinds).read(this.ctx, target, action);
+      const kind = kindOf<A, S>(action, this.kinds);
+      const state = await kind.read(this.ctx, target, action);
+      // Who else manages the object the action changes (GitOps, field managers): said in the decision.
+      // Read for the built-in kinds (actions/owners.ts knows what each changes); a kind registered
+      // beside them is read without.
+      if (state.found && ACTION_KINDS[action.type] === (kind as unknown)) {
+        const builtIn = state as unknown as Extract<TargetState, { found: true }>;
+        const owners = await readOwners(this.ctx.kube, target, action as unknown as ActionSpec, builtIn, this.options.argoTracking ?? 'annotation');
+        if (owners) return { ...state, owners };
+      }
+      return state;
     } catch (err) {
       const f = failure(err);
       if (f.reason === 'not-found') return { found: false, detail: f.detail };
       throw new Error(`${f.reason}: ${f.detail}`);
     }
+  }
+
+  reviewAccess(rules: readonly Rule[], allowed: readonly string[] | '*'): Promise<AccessReport> {
+    return reviewAccess(this.ctx.kube, rules, allowed, () => this.ctx.clock.now());
   }
 
   async readObject(target: TargetRef): Promise<Record<string, unknown>> {

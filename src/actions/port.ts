@@ -4,6 +4,8 @@ import type { TargetRef } from '../domain/target.js';
 import type { CapacityReading, PodResources, QuotaReading } from '../domain/guards.js';
 import type { ActionSpec } from '../rule-table/schema.js';
 import type { AnyAction } from './plan-kind.js';
+import type { Rule } from '../rule-table/rule.js';
+import type { AccessReport } from '../planner/permissions.js';
 
 /**
  * The port through which decisions read and change the world. Declared beside its
@@ -25,6 +27,8 @@ export interface ClusterPort<A extends AnyAction = ActionSpec, S = TargetFields>
   restore(target: TargetRef, action: A, snapshot: Record<string, unknown>, remediationId: string): Promise<ApplyOutcome>;
   /** The reads behind a rule's guards (planner/guards.ts); a cluster without them cannot pass a quota or capacity guard. */
   guardReads?: GuardReadsPort;
+  /** RBAC preflight: may this identity do what the rules need (SelfSubjectAccessReview)? Absent: cannot be asked. */
+  reviewAccess?(rules: readonly Rule[], allowed: readonly string[] | '*'): Promise<AccessReport>;
 }
 
 /** Reads for guards.quota and guards.capacity; they reject when the API cannot be read. */

@@ -5,11 +5,13 @@
  */
 import { KubeCluster } from '../actions/kube-cluster.js';
 import { createRedisConnector } from '../actions/redis-connector.js';
+import { ACTION_KINDS } from '../actions/registry.js';
 import type { ClusterPort } from '../actions/port.js';
 import { KubeClient } from '../kube/client.js';
 import { kubeConfigFromEnv } from '../kube/config.js';
 import { systemClock } from '../platform/clock.js';
 import { silentLogger, type Logger } from '../platform/logger.js';
+import type { ArgoTrackingMethod } from '../planner/owners.js';
 
 export function unconfiguredCluster(detail: string): ClusterPort {
   const fail = () => Promise.resolve({ ok: false as const, retryable: false, reason: 'unavailable' as const, detail });
@@ -26,5 +28,6 @@ export function clusterFromEnv(env: Record<string, string | undefined>, logger: 
   if (!target) {
     return { cluster: unconfiguredCluster('no Kubernetes cluster configured (set KUBE_API_URL or KUBECONFIG, or run in a pod)'), description: 'none configured' };
   }
-  return { cluster: new KubeCluster(new KubeClient(target.kc), createRedisConnector(env), systemClock, logger), description: target.description };
+  const argoTracking = (env.ARGOCD_TRACKING_METHOD ?? 'annotation') as ArgoTrackingMethod;
+  return { cluster: new KubeCluster(new KubeClient(target.kc), createRedisConnector(env), systemClock, logger, ACTION_KINDS, { argoTracking }), description: target.description };
 }

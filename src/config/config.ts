@@ -151,6 +151,8 @@ const envSchema = z.object({
   INSECURE_NO_AUTH: bool('INSECURE_NO_AUTH'),
   DRY_RUN: bool('DRY_RUN'),
   ALLOWED_NAMESPACES: z.string().optional(),
+  /** How Argo CD tracks resources (its application.resourceTrackingMethod); read by commands/cluster-from-env.ts. */
+  ARGOCD_TRACKING_METHOD: z.enum(['annotation', 'label', 'annotation+label']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   MAX_BODY_BYTES: int('MAX_BODY_BYTES', 1024, 64 * 1024 * 1024),
   QUEUE_CAPACITY: int('QUEUE_CAPACITY', 1, 10_000_000),

@@ -1,3 +1,4 @@
+import type { TargetOwners } from './owners.js';
 
 /** The HPA that targets a workload, as far as decisions need it. */
 export interface HpaState {
@@ -5,6 +6,12 @@ export interface HpaState {
   minReplicas: number;
   maxReplicas: number;
   currentReplicas: number | null;
+  /**
+   * The KEDA ScaledObject that owns this HPA (ownerReferences, keda.sh/v1alpha1), if any: the HPA
+   * is then never patched, and minReplicas/maxReplicas are the ScaledObject's
+   * minReplicaCount/maxReplicaCount, which an `hpa` action changes instead.
+   */
+  scaledObject?: string;
 }
 
 export interface ContainerResources {
@@ -31,7 +38,13 @@ export interface TargetFields {
 }
 
 /** What the cluster says about a target, read just before deciding: not found (why), or found with the kind's fields `S`. */
-export type TargetState<S = TargetFields> = { found: false; detail: string } | ({ found: true } & S);
+export type TargetState<S = TargetFields> =
+  | { found: false; detail: string }
+  | ({
+      found: true;
+      /** Who else manages the object the action changes (GitOps, other field managers); absent when not read (redis). */
+      owners?: TargetOwners;
+    } & S);
 
 /** Outcome of applying or restoring, classified where it happened (STYLE habit 5). */
 export type ApplyOutcome =

@@ -21,6 +21,7 @@ export const SKIP_REASONS = [
   'not-newest-revision', // undo with newestRevisionOnly: the crash did not start with the Deployment's newest revision
   'outside-allowed-namespaces', // the rendered target is not in ALLOWED_NAMESPACES
   'target-not-found', // the target object does not exist
+  'gitops-managed', // Argo CD or Flux manages the object the action changes: its sync would revert it (a rule may opt in: owners.gitops: act)
   'hpa-managed', // `scale` on a workload an HPA manages: the HPA would undo it
   'no-hpa', // `hpa` action but no HPA targets the workload
   'cooldown', // the rule acted on this target less than `cooldown` ago

@@ -3,7 +3,8 @@ import type { TargetRef } from './target.js';
 
 /**
  * The lifecycle of a remediation. `planned → applying → validating → succeeded`;
- * `validating → rolling_back → rolled_back`; `applying | rolling_back → failed`;
+ * `validating → rolling_back → rolled_back`; `applying | rolling_back → failed`; `validating → failed`
+ * when the target's GitOps owner reverted the change (`reverted-by-owner`: nothing left to roll back);
  * `skipped` is terminal and carries the decision's reason. A run that needs a person's
  * approval waits `planned → awaiting_approval`, then goes back to `planned` (approved, the
  * plan still fresh) or ends `skipped` (`approval-denied`, `approval-expired`, `plan-stale` …).
@@ -28,7 +29,7 @@ const ALLOWED: Readonly<Record<Phase, readonly Phase[]>> = {
   planned: ['applying', 'awaiting_approval', 'skipped', 'failed'],
   awaiting_approval: ['planned', 'skipped'],
   applying: ['validating', 'failed'],
-  validating: ['succeeded', 'rolling_back'],
+  validating: ['succeeded', 'rolling_back', 'failed'], // failed: reverted by the target's GitOps owner
   succeeded: ['rolling_back'], // a manual rollback of a succeeded run
   rolling_back: ['rolled_back', 'failed'],
   rolled_back: [],
@@ -43,6 +44,15 @@ const ALLOWED: Readonly<Record<Phase, readonly Phase[]>> = {
 export function isWaiting(p: Phase): boolean {
   return p === 'awaiting_approval';
 }
+
+/**
+ * Why a run ended `failed` other than by its apply or rollback failing (stored in its result as
+ * `failure.reason`). A closed set, like SKIP_REASONS.
+ */
+export const RUN_FAILURE_REASONS = [
+  'reverted-by-owner', // validation found the change put back by the target's GitOps owner (a rule with owners.gitops: act)
+] as const;
+export type RunFailureReason = (typeof RUN_FAILURE_REASONS)[number];
 
 export function isTerminal(p: Phase): boolean {
   return TERMINAL.has(p);

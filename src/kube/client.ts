@@ -5,6 +5,7 @@
  */
 import {
   AppsV1Api,
+  AuthorizationV1Api,
   AutoscalingV2Api,
   CoreV1Api,
   createConfiguration,
@@ -57,6 +58,7 @@ export type KubeObject = KubernetesObject & { spec?: Record<string, unknown>; st
 
 export class KubeClient {
   readonly apps: AppsV1Api;
+  readonly authorization: AuthorizationV1Api;
   readonly autoscaling: AutoscalingV2Api;
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
@@ -74,6 +76,7 @@ export class KubeClient {
     // keeps connections alive (client-node alone opens a new connection for every request).
     const configuration = createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: keepAliveAuth(kc) } });
     this.apps = new AppsV1Api(configuration);
+    this.authorization = new AuthorizationV1Api(configuration);
     this.autoscaling = new AutoscalingV2Api(configuration);
     this.core = new CoreV1Api(configuration);
     this.custom = new CustomObjectsApi(configuration);
@@ -159,6 +162,14 @@ export class KubeClient {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       ),
     );
+  }
+
+  /** May this client's identity do this? (SelfSubjectAccessReview: what `kubectl auth can-i` asks.) */
+  async canI(attrs: { verb: string; group: string; resource: string; subresource?: string; namespace?: string }): Promise<{ allowed: boolean; reason: string }> {
+    const r = await this.call(`create selfsubjectaccessreviews (${attrs.verb} ${attrs.group}/${attrs.resource})`, () =>
+      this.authorization.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attrs } } }),
+    );
+    return { allowed: r.status?.allowed === true, reason: r.status?.reason ?? r.status?.evaluationError ?? '' };
   }
 
   async getObject(t: TargetRef): Promise<KubeObject> {

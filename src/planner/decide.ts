@@ -17,6 +17,7 @@ import { holdVerdict, type Controls } from '../control/hold.js';
 import type { KindPlans } from '../actions/plan-kind.js';
 import type { GuardReadings } from '../domain/guards.js';
 import { guardVerdict } from './guards.js';
+import { ownersVerdict, type OwnersVerdict } from './owners.js';
 
 export interface Budget {
   /** At most this many actions … */
@@ -183,6 +184,20 @@ export function decide(input: PlanInput): Decision {
  * reads the cluster, and then only this, so the checks run once per decision.
  */
 export function decideAfterPrecheck(input: PlanInput): Decision {
+  // Owners (planner/owners.ts): right after target-not-found, a GitOps-managed object is skipped;
+  // otherwise who else manages it joins the decision.
+  const owned = ownersVerdict(input);
+  if (owned?.kind === 'skip') return skipper(input.rule, input.target, input.action)(owned.reason, owned.explanation, owned.facts);
+  return withOwners(decideWithoutOwners(input), owned);
+}
+
+function withOwners(d: Decision, owned: OwnersVerdict | null): Decision {
+  if (owned?.kind !== 'go') return d;
+  const said = d.outcome === 'act' || (d.outcome === 'skip' && d.reason === 'dry-run');
+  return { ...d, facts: { ...d.facts, ...owned.facts }, ...(said && owned.note ? { explanation: `${d.explanation}${owned.note}` } : {}) };
+}
+
+function decideWithoutOwners(input: PlanInput): Decision {
   const { alert, rule, target, action, state, now, settings } = input;
   const key = targetKey(target);
   const base = { rule: rule.name, target, action: action.type } as const;

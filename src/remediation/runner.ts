@@ -11,6 +11,7 @@
  *   planned      → applying                  `applying` stored under the lock (the baseline is read later, at validating, as of the decision)
  *   applying     → validating | failed   LOCK converge: convergeVerdict() → write (cluster.apply) | done | failed
  *   validating   → succeeded | rolling_back   no lock: the baseline (read at the decision's time), the validator, then phaseAfterValidation()
+ *                → failed                    a GitOps owner reverted the change: revertVerdict() (planner/owners.ts)
  *   rolling_back → rolled_back | failed  LOCK cluster.restore of the snapshot, then breakerVerdict()
  *   succeeded    → rolling_back          LOCK only when a person asked (ctx.manualRollbackBy), flagged manual
  *   succeeded, rolled_back, failed, skipped: terminal, returned as they are
@@ -49,6 +50,7 @@ import type { Validator } from '../validation/port.js';
 import { crashPoint } from './crash-points.js';
 import { renderRule } from '../rule-table/render.js';
 import { snapshotFromDecision, stateShows } from './resume.js';
+import { revertVerdict, type RevertVerdict } from '../planner/owners.js';
 
 export type { BreakerPolicy };
 
@@ -346,6 +348,9 @@ export class Runner {
     rem = await this.withBaseline(rem, rule, ctx);
     const v = await this.deps.validator.validate(rem, rule, actionOf(rem));
     const result = { validation: { outcome: v.outcome, summary: v.summary, ...v.details } };
+    // A run that acted under a GitOps owner (owners.gitops: act): did the owner put the change back?
+    const reverted = await this.revertedByOwner(rem);
+    if (reverted.reverted) return this.transition(rem, 'failed', { note: reverted.note, result: { ...result, failure: { reason: reverted.reason, detail: reverted.note } } });
     return this.transition(rem, phaseAfterValidation(v.outcome, rule?.validate?.onInconclusive), { note: v.summary, result });
   }
 
@@ -362,6 +367,15 @@ export class Runner {
     const baseline = await this.deps.validator.baseline(rule, alert, rem.createdAt);
     await this.deps.store.mergeRemediationResult(rem.id, { baseline }, this.deps.clock.now());
     return { ...rem, result: { ...rem.result, baseline } };
+  }
+
+  /** revertVerdict (planner/owners.ts) on the live state; reads the cluster only for a run that watches for a revert. */
+  private async revertedByOwner(rem: Remediation): Promise<RevertVerdict> {
+    const decision = rem.decision;
+    if (decision.outcome !== 'act' || decision.facts.revertWatch !== true) return { reverted: false };
+    const action = actionOf(rem);
+    const state = await this.deps.cluster.readState(decision.target, action).catch(() => null);
+    return revertVerdict({ facts: decision.facts, after: decision.after, showsAfter: state ? stateShows(state, decision.after, action) : null, state });
   }
 
   /** rolling_back → rolled_back | failed, restoring the snapshot with a precondition; then the breaker verdict. */

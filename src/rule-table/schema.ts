@@ -239,6 +239,8 @@ export const ruleSchema = z.strictObject({
   approval: z.strictObject({ required: z.boolean(), timeout: durationSchema.optional() }).optional(),
   /** Room and limits checked before acting: quota, capacity, PromQL preconditions. */
   guards: guardsSchema.optional(),
+  /** Who else manages the target: `gitops: act` acts on an Argo CD/Flux-managed object (that ignores the field) and watches for a revert; default skip (`gitops-managed`). */
+  owners: z.strictObject({ gitops: z.enum(['skip', 'act']).default('skip') }).optional(),
 });
 
 export const ruleFileSchema = z.strictObject({

@@ -60,3 +60,66 @@ export function cnpgClusterCrd(): KubeObject {
     },
   };
 }
+
+/**
+ * KEDA's `scaledobjects.keda.sh` (trimmed schema of keda config/crd/bases/keda.sh_scaledobjects.yaml:
+ * scaleTargetRef and triggers required, the replica counts int32; no scale subresource).
+ */
+export function kedaScaledObjectCrd(): KubeObject {
+  const names = { kind: 'ScaledObject', listKind: 'ScaledObjectList', plural: 'scaledobjects', shortNames: ['so'], singular: 'scaledobject' };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'scaledobjects.keda.sh', annotations: { 'controller-gen.kubebuilder.io/version': 'v0.21.0' } },
+    spec: {
+      group: 'keda.sh',
+      names,
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1alpha1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'ScaleTargetName', type: 'string', jsonPath: '.spec.scaleTargetRef.name' },
+            { name: 'Min', type: 'integer', jsonPath: '.spec.minReplicaCount' },
+            { name: 'Max', type: 'integer', jsonPath: '.spec.maxReplicaCount' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: {
+                  type: 'object',
+                  required: ['scaleTargetRef', 'triggers'],
+                  'x-kubernetes-preserve-unknown-fields': true,
+                  properties: {
+                    minReplicaCount: { type: 'integer', format: 'int32' },
+                    maxReplicaCount: { type: 'integer', format: 'int32' },
+                    scaleTargetRef: { type: 'object', required: ['name'], 'x-kubernetes-preserve-unknown-fields': true },
+                    triggers: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+                  },
+                },
+                status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        },
+      ],
+    },
+    status: {
+      acceptedNames: names,
+      conditions: [
+        { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
+        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+      ],
+      storedVersions: ['v1alpha1'],
+    },
+  };
+}

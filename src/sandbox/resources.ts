@@ -99,6 +99,8 @@ export const RESOURCES: readonly ResourceDef[] = [
       labelSelectorPath: ['status', 'selector'],
     },
   }),
+  // KEDA's ScaledObject (keda.sh_scaledobjects.yaml): owns the HPA it creates for its target.
+  def({ group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', kind: 'ScaledObject', shortNames: ['so'], status: true, generation: true, custom: true }),
   def({
     group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition',
     namespaced: false, shortNames: ['crd', 'crds'], status: true, generation: true, categories: ['api-extensions'],
@@ -145,5 +147,6 @@ export const R = {
   resourcequotas: resourceByPlural('v1', 'resourcequotas')!,
   nodes: resourceByPlural('v1', 'nodes')!,
   cnpgClusters: resourceByPlural('postgresql.cnpg.io/v1', 'clusters')!,
+  scaledObjects: resourceByPlural('keda.sh/v1alpha1', 'scaledobjects')!,
   crds: resourceByPlural('apiextensions.k8s.io/v1', 'customresourcedefinitions')!,
 } as const;

@@ -10,7 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { EventRecorder, type Cluster } from './cluster.js';
 import { runControllers } from './controllers.js';
 import { SANDBOX_NODE } from './pod-simulator.js';
-import { cnpgClusterCrd } from './crd.js';
+import { cnpgClusterCrd, kedaScaledObjectCrd } from './crd.js';
 import { faultBodySchema, SandboxFaults, type RequestInfo } from './faults.js';
 import { kubeconfigYaml, sandboxKubeConfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
@@ -187,9 +187,10 @@ export async function startSandboxApi(opts: SandboxOptions = {}): Promise<Sandbo
     return store.update(def, obj);
   };
 
-  // The cluster as it exists before any user object: the default namespace and the CNPG CRD.
+  // The cluster as it exists before any user object: the default namespace, the CNPG and KEDA CRDs.
   put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   put(cnpgClusterCrd());
+  put(kedaScaledObjectCrd());
   const seed = [...(opts.seed ?? [])].sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
   // The node the simulated kubelet runs every pod on, unless the seed brings its own nodes.
   if (!seed.some((o) => o.kind === 'Node')) put(sandboxNode(clock()));

@@ -180,6 +180,15 @@ export function validateObject(def: ResourceDef, obj: StoredObject, old: StoredO
     } else if (n < 1) {
       errors.push({ field: 'spec.instances', type: 'FieldValueInvalid', value: n, detail: 'spec.instances in body should be greater than or equal to 1' });
     }
+  } else if (def === R.scaledObjects) {
+    // As the CRD's schema: scaleTargetRef (with a name) and triggers required; the counts int32.
+    if (!isRecord(spec.scaleTargetRef)) errors.push({ field: 'spec.scaleTargetRef', type: 'FieldValueRequired', detail: 'Required value' });
+    else if (typeof spec.scaleTargetRef.name !== 'string') errors.push({ field: 'spec.scaleTargetRef.name', type: 'FieldValueRequired', detail: 'Required value' });
+    if (!Array.isArray(spec.triggers)) errors.push({ field: 'spec.triggers', type: 'FieldValueRequired', detail: 'Required value' });
+    for (const f of ['minReplicaCount', 'maxReplicaCount', 'idleReplicaCount'] as const) {
+      const n = spec[f];
+      if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n))) errors.push({ field: `spec.${f}`, type: 'FieldValueInvalid', value: n, detail: `spec.${f} in body must be of type integer` });
+    }
   } else if (def === R.pods) {
     errors.push(...containerErrors(spec.containers, 'spec.containers', true));
   } else if (def === R.events) {

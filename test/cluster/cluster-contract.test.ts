@@ -56,6 +56,8 @@ describeWithComponents(CONTROL_PLANE_COMPONENTS, 'cluster contract on a real con
       admin: cp.admin,
       namespace: 'ci',
       hasCnpgCrd: true,
+      hasArgoCrd: true,
+      keepsManagedFields: true,
       // A second ServiceAccount that RBAC lets read but not write: real 403s.
       forbidden: () => (forbiddenPort ??= (async () => {
         const core = cp.admin.makeApiClient(CoreV1Api);

@@ -6,7 +6,8 @@
  * The CloudNativePG operator's part is played by cnpg-stand-in.ts (instance pods and status).
  *
  * Started, it has: certificates and a service-account key generated for this run; the real
- * CloudNativePG `Cluster` CRD and the prometheus-operator CRDs taken from their modules; the RBAC
+ * CloudNativePG `Cluster` CRD, the prometheus-operator CRDs, Argo CD's `Application`, Flux's
+ * `Kustomization` and `HelmRelease` and KEDA's `ScaledObject` taken from their modules; the RBAC
  * of `deploy/` (rendered by kustomize from the manifests, not copied); the reference workload of
  * the sandbox (`src/sandbox/seed/reference.yaml`); and two kubeconfigs: `kubeconfig` authenticates
  * as the `autoremediator` ServiceAccount (a TokenRequest token), `adminKubeconfig` as a cluster admin.
@@ -28,8 +29,14 @@ import { component, componentPath, componentVersion, type ComponentName } from '
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * The CRDs installed from their modules: CloudNativePG, prometheus-operator, and the owners a
+ * target may have (Argo CD's Application, Flux's Kustomization and HelmRelease, KEDA's ScaledObject).
+ */
+const CRD_SETS = ['crd-cnpg', 'crd-prometheus-operator', 'crd-argocd', 'crd-flux-kustomize', 'crd-flux-helm', 'crd-keda'] as const satisfies readonly ComponentName[];
+
 /** What a control plane needs built; `npm run components` builds them. */
-export const CONTROL_PLANE_COMPONENTS: ComponentName[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages', 'crd-cnpg', 'crd-prometheus-operator'];
+export const CONTROL_PLANE_COMPONENTS: ComponentName[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages', ...CRD_SETS];
 
 /** The identity deploy/ gives the service (checked against what kustomize renders). */
 export const SERVICE_ACCOUNT = { namespace: 'autoremediator', name: 'autoremediator' };
@@ -372,7 +379,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 
     // CRDs from their modules, then wait until each is Established.
     const crds: KubernetesObject[] = [];
-    for (const set of ['crd-cnpg', 'crd-prometheus-operator'] as const) {
+    for (const set of CRD_SETS) {
       const folder = componentPath(set);
       for (const f of readdirSync(folder).filter((x) => x.endsWith('.yaml'))) crds.push(...parseManifests(readFileSync(join(folder, f), 'utf8'), f));
     }

@@ -16,7 +16,9 @@ import type { ApplyOutcome, TargetState } from '../../src/domain/cluster.js';
 import type { ActDecision, StateFields } from '../../src/domain/decision.js';
 import type { TargetRef } from '../../src/domain/target.js';
 import { stateShows } from '../../src/remediation/resume.js';
-import { actionSchema, type ActionSpec } from '../../src/rule-table/schema.js';
+import { actionSchema, ruleSchema, type ActionSpec } from '../../src/rule-table/schema.js';
+import { decide } from '../../src/planner/decide.js';
+import { ACTION_KINDS } from '../../src/actions/registry.js';
 
 export interface ClusterHarness {
   /** The port under test: the real KubeCluster over HTTP. */
@@ -32,6 +34,10 @@ export interface ClusterHarness {
    * cannot give one. The sandbox simulates it with a fault, a real server with a read-only token.
    */
   forbidden?: () => Promise<ClusterPort>;
+  /** Does the server serve Argo CD's Application CRD (the owner case then creates the Application it names)? */
+  hasArgoCrd?: boolean;
+  /** Does the server keep managedFields (a real apiserver does; the sandbox does not)? */
+  keepsManagedFields?: boolean;
   /** Direct access to the Redis the redis kind reaches (to set and put back its maxmemory); omitted: the case is not run. */
   redis?: () => Promise<{ get(): Promise<number>; set(bytes: number): Promise<void>; close(): Promise<void> }>;
   close(): Promise<void>;
@@ -105,6 +111,24 @@ export function hpa(namespace: string, name: string, target: string, min: number
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
     },
   };
+}
+
+/** A KEDA ScaledObject for a Deployment (keda.sh/v1alpha1), as a user writes it. */
+export function scaledObject(namespace: string, name: string, target: string, min: number, max: number): Obj {
+  return {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name, namespace },
+    spec: { scaleTargetRef: { name: target }, minReplicaCount: min, maxReplicaCount: max, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '80' } }] },
+  };
+}
+
+/** The HPA KEDA's operator creates for a ScaledObject: `keda-hpa-<name>`, owned by it (controller: true). */
+export function kedaHpa(so: Obj, target: string, min: number, max: number): Obj {
+  const h = hpa(so.metadata!.namespace!, `keda-hpa-${so.metadata!.name!}`, target, min, max);
+  h.metadata!.ownerReferences = [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: so.metadata!.name!, uid: so.metadata!.uid!, controller: true, blockOwnerDeletion: true }];
+  h.metadata!.labels = { 'app.kubernetes.io/managed-by': 'keda-operator', 'scaledobject.keda.sh/name': so.metadata!.name! };
+  return h;
 }
 
 export function cnpgCluster(namespace: string, name: string, instances: number): Obj {
@@ -298,6 +322,81 @@ export function runClusterContract(name: string, makeHarness: () => Promise<Clus
       expect((await settled(h.cluster.restore(target, undo, out.ok ? out.snapshot : {}, 'contract-undo'))).ok).toBe(true);
       expect((await templateAnnotations(target))['contract/version']).toBe('two');
     });
+
+    // ---- Owners (issue 18): KEDA's ScaledObject, GitOps marks, field managers --------------------
+    test('hpa on a KEDA-owned HPA: the ScaledObject is raised and restored, the HPA never patched; a stale ScaledObject is refused', async () => {
+      const target = await seedScalable('Deployment', 2);
+      const so = await admin.create(scaledObject(h.namespace, uniqueName('so'), target.name, 2, 5));
+      const owned = await admin.create(kedaHpa(so, target.name, 2, 5));
+      const soName = so.metadata!.name!;
+      const hpaName = owned.metadata!.name!;
+      const soSpec = async () => (await admin.get('keda.sh/v1alpha1', 'ScaledObject', h.namespace, soName)).spec as { minReplicaCount: number; maxReplicaCount: number };
+      const hpaSpec = async () => (await admin.get('autoscaling/v2', 'HorizontalPodAutoscaler', h.namespace, hpaName)).spec as { minReplicas: number; maxReplicas: number };
+
+      const read = found(await h.cluster.readState(target, hpaAction));
+      expect(read.hpa).toMatchObject({ name: hpaName, minReplicas: 2, maxReplicas: 5, scaledObject: soName });
+      expect(read.owners?.object).toBe(`ScaledObject ${h.namespace}/${soName}`);
+      const out = await settled(h.cluster.apply(act(target, hpaAction, { minReplicas: 2, maxReplicas: 5 }, { minReplicas: 3, maxReplicas: 5 }), hpaAction, 'contract-keda', read));
+      expect(out).toMatchObject({ ok: true, snapshot: { scaledObject: soName, hpa: hpaName, minReplicas: 2, maxReplicas: 5 } });
+      expect(await soSpec()).toMatchObject({ minReplicaCount: 3, maxReplicaCount: 5 });
+      expect(await hpaSpec()).toMatchObject({ minReplicas: 2, maxReplicas: 5 });
+      expect(stateShows(await h.cluster.readState(target, hpaAction), { minReplicas: 3, maxReplicas: 5 }, hpaAction)).toBe(true);
+
+      // Restore from a snapshot as resume rebuilds it (no ScaledObject name in it): still the ScaledObject.
+      expect(await settled(h.cluster.restore(target, hpaAction, { minReplicas: 2, maxReplicas: 5 }, 'contract-keda'))).toMatchObject({ ok: true });
+      expect(await soSpec()).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 5 });
+      expect(await hpaSpec()).toMatchObject({ minReplicas: 2, maxReplicas: 5 });
+
+      await admin.patch({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: soName, namespace: h.namespace }, spec: { minReplicaCount: 4 } });
+      const stale = await settled(h.cluster.apply(act(target, hpaAction, { minReplicas: 2, maxReplicas: 5 }, { minReplicas: 3, maxReplicas: 5 }), hpaAction, 'contract-keda-stale', read));
+      expect(stale).toMatchObject({ ok: false, reason: 'refused' });
+      expect((await soSpec()).minReplicaCount).toBe(4);
+      expect((await hpaSpec()).minReplicas).toBe(2);
+    });
+
+    test('owners: an Argo CD tracking annotation names the Application in the read (and the decision skips gitops-managed)', async () => {
+      const n = uniqueName('argo');
+      const app = uniqueName('app');
+      const d = deployment(h.namespace, n, 2);
+      // An Application outside Argo CD's own namespace is tracked as <namespace>_<name>.
+      d.metadata!.annotations = { 'argocd.argoproj.io/tracking-id': `${h.namespace}_${app}:apps/Deployment:${h.namespace}/${n}` };
+      if (h.hasArgoCrd) {
+        await admin.create({
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name: app, namespace: h.namespace },
+          spec: { project: 'default', source: { repoURL: 'https://git.example.com/apps.git', path: 'ci', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: h.namespace }, syncPolicy: { automated: { selfHeal: true } } },
+        });
+      }
+      await admin.create(d);
+      const read = found(await h.cluster.readState(ref(d), scale));
+      expect(read.owners).toMatchObject({ object: `Deployment ${h.namespace}/${n}`, gitops: { tool: 'argocd', kind: 'Application', namespace: h.namespace, name: app } });
+      const rule = ruleSchema.parse({ name: 'contract', matchers: ['alertname="X"'], target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: h.namespace, name: n }, action: { type: 'scale', minReplicas: 1, maxReplicas: 10 } });
+      const decision = decide({
+        alert: { status: 'firing', labels: { alertname: 'X' }, annotations: {}, startsAt: new Date().toISOString() },
+        rule: { ...rule, source: { file: 'contract', index: 0 }, compiled: [] },
+        target: ref(d),
+        action: scale,
+        state: read,
+        history: [],
+        actionsInWindow: { namespace: 0, global: 0 },
+        breakerOpen: false,
+        now: new Date(),
+        settings: { dryRun: false, allowedNamespaces: '*', budgets: { namespace: { max: 10, windowMs: 60_000 }, global: { max: 10, windowMs: 60_000 } } },
+        kinds: ACTION_KINDS,
+      });
+      expect(decision).toMatchObject({ outcome: 'skip', reason: 'gitops-managed' });
+      expect(decision.explanation).toContain(`Argo CD Application ${h.namespace}/${app}`);
+    });
+
+    test('owners: another field manager of spec.replicas is named in the read', async () => {
+      if (!h.keepsManagedFields) return; // the server keeps no managedFields (the sandbox)
+      const target = await seedScalable('Deployment', 2);
+      await admin.patch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: target.name, namespace: target.namespace }, spec: { replicas: 3 } });
+      const read = found(await h.cluster.readState(target, scale));
+      expect(read.owners?.fieldOwners).toEqual(expect.arrayContaining([expect.objectContaining({ manager: 'contract-admin', operation: 'Update', fields: ['spec.replicas'] })]));
+    });
+    // ---- end of owners ---------------------------------------------------------------------------
 
     test('undo of a Deployment with one revision only is refused (kubectl: no rollout history)', async () => {
       const target = await seedScalable('Deployment', 1);

@@ -35,6 +35,10 @@ export type ComponentName =
   | 'helm'
   | 'crd-cnpg'
   | 'crd-prometheus-operator'
+  | 'crd-argocd'
+  | 'crd-flux-kustomize'
+  | 'crd-flux-helm'
+  | 'crd-keda'
   | 'kwok-stages';
 
 /** The version our go.mod pins for the component's module. */

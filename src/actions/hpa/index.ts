@@ -8,6 +8,8 @@ import { retryOnConflict } from '../../kube/retry.js';
 import { foundState, Refused, type ActionKind } from '../kind.js';
 import { numberField } from '../plan-kind.js';
 import { hpaPlan, type HpaSnapshot } from './plan.js';
+import { applyThroughScaledObject, restoreThroughScaledObject } from './keda-apply.js';
+import { hpaStateOf, scaledObjectOwner } from './keda.js';
 
 async function hpaOf(kube: KubeClient, t: TargetRef) {
   const hpa = await kube.findHpa(t);
@@ -27,18 +29,24 @@ export const hpaKind: ActionKind<HpaAction, TargetFields, HpaSnapshot> = {
     return foundState({
       replicas: spec?.replicas ?? null,
       resourceVersion: obj.metadata?.resourceVersion ?? null,
-      hpa: hpa ? { name: hpa.metadata?.name ?? '', minReplicas: hpa.spec?.minReplicas ?? 1, maxReplicas: hpa.spec?.maxReplicas ?? 0, currentReplicas: hpa.status?.currentReplicas ?? null } : null,
+      // An HPA a KEDA ScaledObject owns reports the ScaledObject's bounds (keda.ts).
+      hpa: hpa ? await hpaStateOf(kube, target.namespace, hpa) : null,
     });
   },
 
-  async apply({ kube }, decision) {
+  async apply({ kube }, decision, _action, read) {
     const t = decision.target;
     const before = bounds(decision.before, 'hpa decision.before');
     const after = bounds(decision.after, 'hpa decision.after');
+    // KEDA owns this HPA: change its ScaledObject instead (keda-apply.ts). The plan's read says when it does not.
+    const plainHpa = read?.found === true && read.hpa !== null && !read.hpa.scaledObject;
+    const owned = plainHpa ? null : await applyThroughScaledObject(kube, t, before, after);
+    if (owned) return owned;
     let name = '';
     await retryOnConflict(async () => {
       const hpa = await hpaOf(kube, t);
       name = hpa.metadata?.name ?? '';
+      if (scaledObjectOwner(hpa)) throw new Refused(`HPA ${name} of ${targetKey(t)} is now owned by a KEDA ScaledObject; not patching it`);
       const cur = { minReplicas: hpa.spec?.minReplicas ?? 1, maxReplicas: hpa.spec?.maxReplicas ?? 0 };
       if (cur.minReplicas !== before.minReplicas || cur.maxReplicas !== before.maxReplicas) {
         throw new Refused(`HPA ${name} changed since the plan: ${cur.minReplicas}..${cur.maxReplicas}, planned from ${before.minReplicas}..${before.maxReplicas}`);
@@ -54,8 +62,11 @@ export const hpaKind: ActionKind<HpaAction, TargetFields, HpaSnapshot> = {
 
   async restore({ kube }, t, _action, snapshot) {
     const to = { minReplicas: snapshot.minReplicas, maxReplicas: snapshot.maxReplicas };
+    const owned = await restoreThroughScaledObject(kube, t, to);
+    if (owned) return owned;
     await retryOnConflict(async () => {
       const hpa = await hpaOf(kube, t);
+      if (scaledObjectOwner(hpa)) throw new Refused(`HPA ${hpa.metadata?.name} of ${targetKey(t)} is now owned by a KEDA ScaledObject; not patching it`);
       await kube.patchHpaBounds(t.namespace, hpa.metadata?.name ?? '', to, hpa.metadata?.resourceVersion ?? '');
     });
     return { detail: `restored HPA ${String(snapshot.hpa)} of ${targetKey(t)} to ${to.minReplicas}..${to.maxReplicas}` };

@@ -1,16 +1,24 @@
-/** `hpa`, the pure half: plan a raise of the HPA's bounds, plan a step back, the floor the rollout wait must see reached. */
+/**
+ * `hpa`, the pure half: plan a raise of the HPA's bounds, plan a step back, the floor the rollout
+ * wait must see reached. An HPA a KEDA ScaledObject owns is read with the ScaledObject's
+ * minReplicaCount/maxReplicaCount as its bounds (`hpa.scaledObject` set, keda.ts): the same plan,
+ * said of the ScaledObject.
+ */
 import type { TargetFields } from '../../domain/cluster.js';
 import { targetKey } from '../../domain/target.js';
 import { changeEvents, describePolicies, restoreStep, stepUp } from '../../planner/step-policy.js';
+import { boundLabel, hpaLabel } from '../../planner/owners.js'; // KEDA: a ScaledObject's bounds stand for its HPA's
 import type { HpaAction } from '../../rule-table/schema.js';
 import { numberField, type KindPlan } from '../plan-kind.js';
 
 /** What hpa reads: the HPA that targets the workload (and the workload's replicas). */
 export type HpaKindState = Pick<TargetFields, 'replicas' | 'hpa' | 'resourceVersion'>;
-/** The HPA's bounds before the change, and its name. */
+/** The HPA's bounds before the change, and its name (and the KEDA ScaledObject's, when one owns it). */
 export type HpaSnapshot = {
   /** The HPA's name (absent when the converge step rebuilt the snapshot from the decision). */
   hpa?: string;
+  /** The KEDA ScaledObject whose minReplicaCount/maxReplicaCount were changed, when one owns the HPA. */
+  scaledObject?: string;
   minReplicas: number;
   maxReplicas: number;
 };
@@ -47,27 +55,27 @@ export const hpaPlan: KindPlan<HpaAction, HpaKindState, HpaSnapshot> = {
     if (min > max) max = min;
     const before = { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas };
     const after = { minReplicas: min, maxReplicas: max };
-    const facts = { hpa: hpa.name, ...before, ceiling: action.ceiling, bound: action.bound };
+    const facts = { hpa: hpa.name, ...(hpa.scaledObject ? { scaledObject: hpa.scaledObject } : {}), ...before, ceiling: action.ceiling, bound: action.bound };
     const raised = action.bound === 'max' ? hpa.maxReplicas : action.bound === 'min' ? hpa.minReplicas : Math.min(hpa.minReplicas, hpa.maxReplicas);
     if (min === hpa.minReplicas && max === hpa.maxReplicas) {
       if (raised >= action.ceiling) {
-        return { outcome: 'skip', reason: 'at-bound', explanation: `HPA ${hpa.name} of ${key} is already at the rule's ceiling ${action.ceiling} (min ${hpa.minReplicas}, max ${hpa.maxReplicas}).`, facts };
+        return { outcome: 'skip', reason: 'at-bound', explanation: `${hpaLabel(hpa)} of ${key} is already at the rule's ceiling ${action.ceiling} (min ${hpa.minReplicas}, max ${hpa.maxReplicas}).`, facts };
       }
       return {
         outcome: 'skip',
         reason: 'policy-limit',
-        explanation: `The ${describePolicies(action.policies, action.selectPolicy)} allow no further raise of HPA ${hpa.name} of ${key} in this period.`,
+        explanation: `The ${describePolicies(action.policies, action.selectPolicy)} allow no further raise of ${hpaLabel(hpa)} of ${key} in this period.`,
         facts,
       };
     }
     const parts: string[] = [];
-    if (min !== hpa.minReplicas) parts.push(`minReplicas ${hpa.minReplicas}→${min}`);
-    if (max !== hpa.maxReplicas) parts.push(`maxReplicas ${hpa.maxReplicas}→${max}`);
+    if (min !== hpa.minReplicas) parts.push(`${boundLabel(hpa, 'minReplicas')} ${hpa.minReplicas}→${min}`);
+    if (max !== hpa.maxReplicas) parts.push(`${boundLabel(hpa, 'maxReplicas')} ${hpa.maxReplicas}→${max}`);
     return {
       outcome: 'change',
       before,
       after,
-      summary: `raise HPA ${hpa.name} of ${key}: ${parts.join(', ')}`,
+      summary: `raise ${hpaLabel(hpa)} of ${key}: ${parts.join(', ')}`,
       reasoning: `ceiling ${action.ceiling}; ${describePolicies(action.policies, action.selectPolicy)}`,
       facts,
     };
@@ -82,13 +90,13 @@ export const hpaPlan: KindPlan<HpaAction, HpaKindState, HpaSnapshot> = {
     const step = (field: string, current: number, floor: number): number => restoreStep(restore, targetHistory, now, field, current, floor);
     const min = hpa.minReplicas > floorMin ? step('minReplicas', hpa.minReplicas, floorMin) : hpa.minReplicas;
     const max = hpa.maxReplicas > floorMax ? Math.max(min, step('maxReplicas', hpa.maxReplicas, floorMax)) : hpa.maxReplicas;
-    if (hpa.minReplicas <= floorMin && hpa.maxReplicas <= floorMax) return { kind: 'done', detail: `HPA ${hpa.name} of ${key} is back at ${hpa.minReplicas}..${hpa.maxReplicas}` };
-    if (min === hpa.minReplicas && max === hpa.maxReplicas) return { kind: 'wait', detail: `the restore policies allow no step down of HPA ${hpa.name} in this period` };
+    if (hpa.minReplicas <= floorMin && hpa.maxReplicas <= floorMax) return { kind: 'done', detail: `${hpaLabel(hpa)} of ${key} is back at ${hpa.minReplicas}..${hpa.maxReplicas}` };
+    if (min === hpa.minReplicas && max === hpa.maxReplicas) return { kind: 'wait', detail: `the restore policies allow no step down of ${hpaLabel(hpa)} in this period` };
     return {
       kind: 'step',
       before: { minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas },
       after: { minReplicas: min, maxReplicas: max },
-      summary: `lower HPA ${hpa.name} of ${key} from ${hpa.minReplicas}..${hpa.maxReplicas} to ${min}..${max} (toward ${floorMin}..${floorMax})`,
+      summary: `lower ${hpaLabel(hpa)} of ${key} from ${hpa.minReplicas}..${hpa.maxReplicas} to ${min}..${max} (toward ${floorMin}..${floorMax})`,
     };
   },
 
@@ -101,6 +109,7 @@ export const hpaPlan: KindPlan<HpaAction, HpaKindState, HpaSnapshot> = {
   },
   snapshot: (raw) => ({
     ...(typeof raw.hpa === 'string' ? { hpa: raw.hpa } : {}),
+    ...(typeof raw.scaledObject === 'string' ? { scaledObject: raw.scaledObject } : {}),
     minReplicas: numberField(raw, 'minReplicas', 'hpa snapshot'),
     maxReplicas: numberField(raw, 'maxReplicas', 'hpa snapshot'),
   }),

@@ -147,6 +147,7 @@ describe.each(['overlays/single', 'overlays/ha'])('deploy/%s: least privilege', 
     { group: 'postgresql.cnpg.io', resources: ['clusters'], verbs: ['get', 'patch'] }, // CloudNativePG Cluster, annotation
     { group: 'postgresql.cnpg.io', resources: ['clusters/scale'], verbs: ['get', 'update'] }, // database instances
     { group: 'autoscaling', resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'patch'] }, // find the HPA; min/max; the HPA an alert names → scaleTargetRef
+    { group: 'keda.sh', resources: ['scaledobjects'], verbs: ['get', 'patch'] }, // an HPA a KEDA ScaledObject owns: its minReplicaCount/maxReplicaCount
     { group: '', resources: ['events'], verbs: ['create'] }, // an Event per transition
     { group: '', resources: ['services'], verbs: ['get'] }, // the Redis Service a redis rule names
     { group: '', resources: ['resourcequotas'], verbs: ['list'] }, // guards.quota: the namespace's ResourceQuotas

@@ -20,6 +20,7 @@ import { component, describeWithComponents } from '../../helpers/components.js';
 import { startSandboxCluster, type SandboxCluster } from '../../helpers/sandbox.js';
 import { helmTemplate, valueSet } from '../deploy/chart.js';
 import { readObjects, type K8sObject } from '../deploy/manifests.js';
+import { kedaHpa, scaledObject } from '../../contract/cluster.contract.js';
 
 const dep = (name: string): TargetRef => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ci', name });
 const STS: TargetRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'ci', name: 'queue-broker' };
@@ -70,6 +71,13 @@ describe('RBAC is derived from what the service sends', () => {
     const hpa = actionSchema.parse({ type: 'hpa', ceiling: 30 });
     await cluster.readState(dep('ci-failure-agent'), hpa);
     expect((await cluster.apply(act(dep('ci-failure-agent'), hpa, { minReplicas: 3, maxReplicas: 20 }, { minReplicas: 3, maxReplicas: 25 }), hpa, 'x')).ok).toBe(true);
+    // KEDA: an hpa action on the HPA a ScaledObject owns reads and patches the ScaledObject (never the HPA).
+    const so = s.api.put(scaledObject('ci', 'consumer-so', 'ci-failure-agent-consumer', 2, 6) as never);
+    s.api.put(kedaHpa(so as never, 'ci-failure-agent-consumer', 2, 6) as never);
+    const kedaRead = await cluster.readState(dep('ci-failure-agent-consumer'), hpa);
+    expect(kedaRead.found && kedaRead.hpa?.scaledObject).toBe('consumer-so');
+    expect((await cluster.apply(act(dep('ci-failure-agent-consumer'), hpa, { minReplicas: 2, maxReplicas: 6 }, { minReplicas: 3, maxReplicas: 6 }), hpa, 'x')).ok).toBe(true);
+    expect((await cluster.restore(dep('ci-failure-agent-consumer'), hpa, { minReplicas: 2, maxReplicas: 6 }, 'x')).ok).toBe(true);
     const mem = (t: TargetRef, c: string, req: string, lim: string, req2: string, lim2: string) =>
       cluster.apply(act(t, actionSchema.parse({ type: 'resources', container: c, resource: 'memory', factor: 1.5, cap: '4Gi' }), { 'requests.memory': req, 'limits.memory': lim }, { 'requests.memory': req2, 'limits.memory': lim2 }), actionSchema.parse({ type: 'resources', container: c, resource: 'memory', factor: 1.5, cap: '4Gi' }), 'x');
     expect((await mem(dep('ci-failure-agent'), 'ci-failure-agent', '512Mi', '1Gi', '768Mi', '1536Mi')).ok).toBe(true);

@@ -39,6 +39,7 @@ describe('discovery', () => {
       apps: 'apps/v1',
       autoscaling: 'autoscaling/v2',
       'coordination.k8s.io': 'coordination.k8s.io/v1',
+      'keda.sh': 'keda.sh/v1alpha1',
       'postgresql.cnpg.io': 'postgresql.cnpg.io/v1',
       'apiextensions.k8s.io': 'apiextensions.k8s.io/v1',
     });
