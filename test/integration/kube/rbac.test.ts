@@ -92,6 +92,9 @@ describe('RBAC is derived from what the service sends', () => {
     s.api.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ci-failure-agent-redis', namespace: 'ci' }, spec: { clusterIP: '127.0.0.1', ports: [{ name: 'redis', port: 6379 }] } });
     const redis = actionSchema.parse({ type: 'redis', service: 'ci-failure-agent-redis', port: 'redis', factor: 1.5, cap: '1Gi' });
     await cluster.readState(dep('ci-failure-agent-redis'), redis);
+    // A rule's quota guard (the shipped queue-add-consumers has one): the namespace's ResourceQuotas and a pod's requests.
+    expect(Array.isArray(await cluster.guardReads.quotas('ci'))).toBe(true);
+    await cluster.guardReads.podResources(dep('ci-failure-agent-consumer'));
   });
 
   test('finding targets from what alerts name: a pod (→ ReplicaSet → Deployment, → StatefulSet) and an HPA', async () => {
