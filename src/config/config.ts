@@ -46,6 +46,21 @@ const int = (name: string, min: number, max: number) =>
       return n;
     });
 
+/** A duration (parseDuration) in ms that `ok` accepts; else "NAME must be EXPECTED, got …". */
+const duration = (name: string, ok: (ms: number) => boolean, expected: string, opts: { trim?: boolean } = {}) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const ms = parseDuration(opts.trim ? v.trim() : v);
+      if (ms === null || !ok(ms)) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be ${expected}, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
 /** "N/duration", e.g. "5/10m": at most N actions per sliding window. */
 const budget = (name: string) =>
   z
@@ -170,80 +185,25 @@ const envSchema = z.object({
   PROMETHEUS_INSECURE_SKIP_VERIFY: bool('PROMETHEUS_INSECURE_SKIP_VERIFY'),
   PROMETHEUS_HEADERS: headers,
   BREAKER_ROLLBACKS: int('BREAKER_ROLLBACKS', 1, 1000),
-  BREAKER_WINDOW: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return undefined;
-      const ms = parseDuration(v);
-      if (ms === null || ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `BREAKER_WINDOW must be a duration like 1h, got "${v}"` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  BREAKER_WINDOW: duration('BREAKER_WINDOW', (ms) => ms > 0, 'a duration like 1h'),
   READINESS_POLL_MS: int('READINESS_POLL_MS', 10, 60_000),
   FREEZE_WINDOWS: z.string().optional(),
   ALERTMANAGER_URL: z.string().optional(),
   SILENCE_DURING_VALIDATION: bool('SILENCE_DURING_VALIDATION'),
   APPROVAL_REQUIRED: bool('APPROVAL_REQUIRED'),
   APPROVAL_NAMESPACES: z.string().optional(),
-  APPROVAL_TIMEOUT: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return undefined;
-      const ms = parseDuration(v);
-      if (ms === null || ms < 1000) {
-        ctx.addIssue({ code: 'custom', message: `APPROVAL_TIMEOUT must be a duration of at least 1s (e.g. 30m, 2h), got "${v}"` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  APPROVAL_TIMEOUT: duration('APPROVAL_TIMEOUT', (ms) => ms >= 1000, 'a duration of at least 1s (e.g. 30m, 2h)'),
   SLACK_SIGNING_SECRET: z.string().optional(),
   STUCK_DECISION_MS: int('STUCK_DECISION_MS', 100, 3_600_000),
   DATABASE_QUERY_TIMEOUT_MS: int('DATABASE_QUERY_TIMEOUT_MS', 100, 600_000),
-  RETENTION: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return undefined;
-      const ms = parseDuration(v.trim());
-      if (ms === null || (ms > 0 && ms < 60_000)) {
-        ctx.addIssue({ code: 'custom', message: `RETENTION must be a duration of at least 1m like 30d, or 0 to keep the history for ever, got "${v}"` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  RETENTION: duration('RETENTION', (ms) => ms === 0 || ms >= 60_000, 'a duration of at least 1m like 30d, or 0 to keep the history for ever', { trim: true }),
   RETENTION_MAX_ALERTS: int('RETENTION_MAX_ALERTS', 1000, 1_000_000_000),
   RETENTION_BATCH: int('RETENTION_BATCH', 10, 100_000),
   RETENTION_SCHEDULE: z.string().optional(),
   RESTORE_SCHEDULE: z.string().optional(),
   RESUME_SCHEDULE: z.string().optional(),
-  STATUS_SAMPLE_INTERVAL: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return undefined;
-      const ms = parseDuration(v);
-      if (ms === null || ms < 500 || ms > 3_600_000) {
-        ctx.addIssue({ code: 'custom', message: `STATUS_SAMPLE_INTERVAL must be a duration from 500ms to 1h, got "${v}"` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
-  RUN_LEASE_TTL: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return undefined;
-      const ms = parseDuration(v);
-      if (ms === null || ms < 1000) {
-        ctx.addIssue({ code: 'custom', message: `RUN_LEASE_TTL must be a duration of at least 1s, got "${v}"` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  STATUS_SAMPLE_INTERVAL: duration('STATUS_SAMPLE_INTERVAL', (ms) => ms >= 500 && ms <= 3_600_000, 'a duration from 500ms to 1h'),
+  RUN_LEASE_TTL: duration('RUN_LEASE_TTL', (ms) => ms >= 1000, 'a duration of at least 1s'),
 });
 
 export interface Config {
