@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import pg from 'pg';
+import { TEST_POSTGRES_URL, withPostgres } from '../helpers/postgres.js';
 import request from 'supertest';
 import { createApp, type App } from '../../src/app.js';
 import { KubeCluster } from '../../src/actions/kube-cluster.js';
@@ -40,34 +41,9 @@ import { FAST_RETRY, startSandboxCluster, type SandboxCluster } from '../helpers
 import { ADMIN_TOKEN, HOOK, WEBHOOK_TOKEN, notification, passingValidator, rulesDir } from './helpers.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
-const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SERVER = TEST_POSTGRES_URL;
 
-async function reachable(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await reachable();
-const message = `PostgreSQL not reachable at ${SERVER.replace(/:[^:@/]*@/, ':***@')} (${unreachable ?? ''}); start it or set TEST_DATABASE_URL`;
-
-if (unreachable !== null && process.env.CI === 'true') {
-  test('PostgreSQL is reachable (required when CI=true)', () => {
-    throw new Error(message);
-  });
-} else if (unreachable !== null) {
-  console.warn(`SKIPPED hardening/partition tests: ${message}`);
-  test.skip(`SKIPPED: ${message}`, () => undefined);
-} else {
-  defineTests();
-}
+await withPostgres('hardening/partition', defineTests);
 
 const RULES = `rules:
   - name: queue-add-consumers

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { TEST_POSTGRES_URL, withPostgres } from '../helpers/postgres.js';
 import request from 'supertest';
 import { ALERT_CLAIM_TTL_MS } from '../../src/store/store.js';
 import { waitFor } from '../helpers/binaries.js';
@@ -17,34 +18,9 @@ import { referenceCluster } from '../helpers/fake-cluster.js';
 import { fixture } from '../helpers/fixtures.js';
 import { HOOK, JumpClock, allAlerts, allRemediations, buildApp, notification, passingValidator, quiesce, type HardenedApp } from './helpers.js';
 
-const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SERVER = TEST_POSTGRES_URL;
 
-async function reachable(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: SERVER, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await reachable();
-const message = `PostgreSQL not reachable at ${SERVER.replace(/:[^:@/]*@/, ':***@')} (${unreachable ?? ''}); start it or set TEST_DATABASE_URL`;
-
-if (unreachable !== null && process.env.CI === 'true') {
-  test('PostgreSQL is reachable (required when CI=true)', () => {
-    throw new Error(message);
-  });
-} else if (unreachable !== null) {
-  console.warn(`SKIPPED hardening/postgres tests: ${message}`);
-  test.skip(`SKIPPED: ${message}`, () => undefined);
-} else {
-  definePostgresTests();
-}
+await withPostgres('hardening/postgres', definePostgresTests);
 
 function definePostgresTests(): void {
   const admin = new pg.Pool({ connectionString: SERVER, max: 2 });
